@@ -1,0 +1,110 @@
+"""The `kg` command line: thin commands over the library."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import KgError
+from .identity import DEFAULT_BASE_IRI
+from .pipeline import BuildOptions, Progress, build, write_outputs
+from .sources import ReadOptions
+from .sources.files import DEFAULT_MAX_FILE_BYTES
+from .vocab import SCHEMA_HTTP, SCHEMA_HTTPS
+
+SHOWN_WARNINGS = 20
+out_option = click.option("-o", "--out", "out_dir", default="output", show_default=True,
+                          type=click.Path(file_okay=False, path_type=Path),
+                          help="Output folder.")
+
+
+class KgGroup(click.Group):
+    """Turns library errors into one-line messages with exit code 2."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except KgError as exc:
+            raise click.UsageError(str(exc)) from exc
+
+
+@click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="kg")
+def main() -> None:
+    """Build a knowledge graph of news articles: Turtle, a SPARQL store and an HTML view.
+
+    \b
+    Examples:
+      kg build examples/articles          # writes output/graph.ttl, graph.html, ...
+      kg stats                            # counts, top providers and topics
+      kg query queries/top-providers-per-topic.rq
+    """
+
+
+@main.command("build")
+@click.argument("paths", nargs=-1, required=True)
+@out_option
+@click.option("--base-iri", default=DEFAULT_BASE_IRI, show_default=True,
+              help="Base IRI under which node IRIs are minted.")
+@click.option("--schema-http", is_flag=True,
+              help="Use http://schema.org/ instead of https://schema.org/.")
+@click.option("--max-file-size", default=DEFAULT_MAX_FILE_BYTES, show_default=True,
+              help="Skip files larger than this many bytes.")
+@click.option("--max-list-items", default=1000, show_default=True,
+              help="Keep at most this many items of any list field of one file.")
+@click.option("--strict", is_flag=True, help="Exit with code 1 when any input was bad.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
+def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_http: bool,
+                  max_file_size: int, max_list_items: int, strict: bool, quiet: bool) -> None:
+    """Read article files, folders or globs and write the graph into the output folder.
+
+    \b
+    Examples:
+      kg build examples/articles
+      kg build ../corpus -o out --base-iri https://data.example.com/news/
+      kg build 'articles/**/*.md' --strict
+    """
+    options = BuildOptions(base_iri=base_iri, schema=SCHEMA_HTTP if schema_http else SCHEMA_HTTPS,
+                           read=ReadOptions(max_file_size, max_list_items))
+    with progress_bar("Reading") as progress:
+        result = build(paths, options, progress)
+    written = write_outputs(result, out_dir)
+    summary = result.summary()
+    if not quiet:
+        for problem in result.warnings[:SHOWN_WARNINGS]:
+            click.echo(f"warning: {problem}", err=True)
+        hidden = len(result.warnings) - SHOWN_WARNINGS
+        if hidden > 0:
+            click.echo(f"... and {hidden} more warnings in {out_dir / 'warnings.json'}", err=True)
+    click.echo(
+        f"Read {summary['files_read']} files: {summary['articles']} articles, "
+        f"{summary['providers']} providers, {summary['topics']} topics, {summary['images']} images; "
+        f"{summary['publisher_edges']} publisher, {summary['about_edges']} about, "
+        f"{summary['related_edges']} related links; {summary['warnings']} warnings."
+    )
+    if not quiet:
+        click.echo("Wrote " + ", ".join(str(p) for p in written))
+    if strict and result.warnings:
+        sys.exit(1)
+
+
+@contextmanager
+def progress_bar(label: str) -> Iterator[Progress | None]:
+    """A progress bar on a terminal; nothing in a pipe or a log."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress as RichProgress
+
+    with RichProgress(transient=True) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
