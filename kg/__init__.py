@@ -8,9 +8,9 @@
 
 __version__ = "0.1.0"
 
-from .graph import Edge, EdgeKind, KnowledgeGraph, Node, NodeKind  # noqa: E402
-from .model import ArticleRecord, Problem  # noqa: E402
-from .pipeline import Build, BuildOptions, build, write_outputs  # noqa: E402
+from .graph import Edge, EdgeKind, KnowledgeGraph, Node, NodeKind
+from .model import ArticleRecord, Problem
+from .pipeline import Build, BuildOptions, build, write_outputs
 
 __all__ = [
     "ArticleRecord",

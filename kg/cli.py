@@ -83,7 +83,8 @@ def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_h
             click.echo(f"... and {hidden} more warnings in {out_dir / 'warnings.json'}", err=True)
     click.echo(
         f"Read {summary['files_read']} files: {summary['articles']} articles, "
-        f"{summary['providers']} providers, {summary['topics']} topics, {summary['images']} images; "
+        f"{summary['providers']} providers, {summary['topics']} topics, "
+        f"{summary['images']} images; "
         f"{summary['publisher_edges']} publisher, {summary['about_edges']} about, "
         f"{summary['related_edges']} related links; {summary['warnings']} warnings."
     )
@@ -108,3 +109,25 @@ def progress_bar(label: str) -> Iterator[Progress | None]:
             bar.update(task, completed=done, total=total)
 
         yield update
+
+
+@main.command("validate")
+@out_option
+def validate_command(out_dir: Path) -> None:
+    """Check graph.ttl: strict parsing by Oxigraph and kg's SHACL shapes.
+
+    \b
+    Example:
+      kg validate -o output
+    """
+    from .validate import validate
+
+    target = out_dir / "graph.ttl"
+    if not target.exists():
+        raise click.UsageError(f"{target} does not exist: run `kg build` first")
+    result = validate(target)
+    click.echo(f"{target}: {result.triples} triples, parses strictly; "
+               f"SHACL: {'conforms' if result.conforms else 'does NOT conform'}")
+    if not result.conforms:
+        click.echo(result.report, err=True)
+        sys.exit(1)

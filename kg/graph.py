@@ -11,20 +11,20 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import StrEnum
 from typing import Any
 
 from .identity import IriMinter
 
 
-class NodeKind(str, Enum):
+class NodeKind(StrEnum):
     ARTICLE = "article"
     PROVIDER = "provider"
     TOPIC = "topic"
     IMAGE = "image"
 
 
-class EdgeKind(str, Enum):
+class EdgeKind(StrEnum):
     PUBLISHER = "publisher"  # article -> provider
     ABOUT = "about"  # article -> topic
     RELATED = "related"  # article -> article
@@ -162,13 +162,6 @@ class GraphBuilder:
     def value(self, ref: NodeRef, name: str) -> Any:
         held = self._nodes[ref].single.get(name)
         return None if held is None else held[0]
-
-    def drop(self, keep: set[NodeRef], kind: NodeKind) -> None:
-        """Remove nodes of one kind not in `keep`, with their edges."""
-        gone = {ref for ref in self._nodes if ref[0] is kind and ref not in keep}
-        for ref in gone:
-            del self._nodes[ref]
-        self._edges = {e: s for e, s in self._edges.items() if e[1] not in gone and e[2] not in gone}
 
     def freeze(self) -> KnowledgeGraph:
         iris = {ref: self._iri(ref) for ref in self._nodes}

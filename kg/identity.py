@@ -27,6 +27,7 @@ _AMP_SUFFIX = re.compile(r"/amp/?$")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 # Characters kept as they are in a path or query; everything else is percent-encoded, so a URL
 # with spaces, quotes, <>, backticks or raw unicode still becomes a valid IRI.
+URL_SAFE = "/%:@!$&'()*+,;=-._~?#"
 _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _QUERY_SAFE = "/%:@!$'()*+,;-._~?"
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
@@ -179,4 +180,6 @@ def _ascii_host(host: str) -> str | None:
 
 
 def _strip_controls(text: str) -> str:
-    return "".join(c for c in text if unicodedata.category(c) != "Cc") if not text.isprintable() else text
+    if text.isprintable():
+        return text
+    return "".join(c for c in text if unicodedata.category(c) != "Cc")

@@ -32,7 +32,7 @@ class BuildOptions:
 
     base_iri: str = DEFAULT_BASE_IRI
     schema: str = SCHEMA_HTTPS
-    read: ReadOptions = ReadOptions()
+    read: ReadOptions = field(default_factory=ReadOptions)
     default_taxonomy: bool = True
 
 

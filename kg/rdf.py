@@ -122,7 +122,8 @@ class TripleWriter:
     def triples(self) -> Iterator[Located]:
         """Every triple, subjects in IRI order, so the same graph gives the same bytes."""
         out_edges = self.graph.out_edges()
-        scheme_sources = frozenset(s for n in self.graph.nodes_of(NodeKind.TOPIC) for s in n.sources)
+        topics = self.graph.nodes_of(NodeKind.TOPIC)
+        scheme_sources = frozenset(s for n in topics for s in n.sources)
         for node in self.graph.nodes:
             yield from self._node(node, out_edges.get(node.iri, ()))
         if scheme_sources:
@@ -143,7 +144,8 @@ class TripleWriter:
         for name, (predicate, datatype) in FACTS[node.kind].items():
             fact = node.facts.get(name)
             if fact is not None:
-                yield ox.Triple(subject, self.term(predicate), _literal(fact, datatype)), fact.sources
+                triple = ox.Triple(subject, self.term(predicate), _literal(fact, datatype))
+                yield triple, fact.sources
         yield from self._multi(node, subject)
         for edge in edges:
             yield (ox.Triple(subject, self.term(EDGE_PREDICATES[edge.kind]),
@@ -158,7 +160,8 @@ class TripleWriter:
             yield ox.Triple(subject, self.term(SKOS.inScheme), self.scheme), node.sources
             for name, predicate in TOPIC_MULTI.items():
                 for fact in node.multi.get(name, ()):
-                    yield ox.Triple(subject, self.term(predicate), ox.Literal(fact.value)), fact.sources
+                    triple = ox.Triple(subject, self.term(predicate), ox.Literal(fact.value))
+                    yield triple, fact.sources
         elif node.kind is NodeKind.PROVIDER:
             chosen = node.get("name")
             for fact in node.multi.get("names", ()):

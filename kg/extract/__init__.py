@@ -20,7 +20,8 @@ FINISHERS = (provider.finish, topic.finish)
 __all__ = ["EXTRACTORS", "FINISHERS", "ExtractContext", "Taxonomy", "extract_graph"]
 
 
-def extract_graph(records: Iterable[Record], minter: IriMinter) -> tuple[KnowledgeGraph, list[Problem]]:
+def extract_graph(records: Iterable[Record],
+                  minter: IriMinter) -> tuple[KnowledgeGraph, list[Problem]]:
     """Merge records into a KnowledgeGraph; taxonomy records are read before any article."""
     taxonomy = Taxonomy()
     articles: list[ArticleRecord] = []

@@ -11,7 +11,14 @@ import yaml
 from ..model import Problem, SourceResult
 from . import frontmatter, plaintext, taxonomy
 from .fields import describe
-from .files import DEFAULT_MAX_FILE_BYTES, TAXONOMY_SUFFIXES, InputFile, decode, discover, is_candidate
+from .files import (
+    DEFAULT_MAX_FILE_BYTES,
+    TAXONOMY_SUFFIXES,
+    InputFile,
+    decode,
+    discover,
+    is_candidate,
+)
 
 __all__ = ["InputFile", "ReadOptions", "default_taxonomy", "discover", "read_file"]
 

@@ -12,10 +12,11 @@ import email.utils
 import re
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 import ftfy
 
-from ..identity import canonical_url
+from ..identity import URL_SAFE, canonical_url
 from ..model import ImageRecord, Problem, Severity
 
 MAX_TEXT_CHARS = 100_000
@@ -58,7 +59,7 @@ class FieldReader:
 
     def problem(self, key: str, message: str, kind: str, action: str = "dropped the field",
                 severity: Severity = Severity.WARNING) -> None:
-        top = key.split(".")[0].split("[")[0] if not self.prefix else self.prefix.split(".")[0].split("[")[0]
+        top = (self.prefix or key).split(".")[0].split("[")[0]
         self.problems.append(Problem(self.source, message, kind, self.line_of(top),
                                      self.prefix + key, action, severity))
 
@@ -82,7 +83,7 @@ class FieldReader:
             value = value[:MAX_TEXT_CHARS]
         bad = _MOJIBAKE.search(value)
         if bad:
-            fixed = ftfy.fix_text(value)
+            fixed = ftfy.fix_encoding(value)
             if fixed != value:
                 spot = slice(max(0, bad.start() - 20), bad.end() + 20)
                 self.problem(key, f"mojibake in {value[spot]!r}", "mojibake",
@@ -92,10 +93,13 @@ class FieldReader:
         value = value.strip()
         return value or None
 
-    def url(self, key: str) -> str | None:
+    def url(self, key: str, relative_ok: bool = False) -> str | None:
+        """A canonical http(s) URL; with `relative_ok`, a site-relative `/path` is kept too."""
         raw = self.text(key)
         if raw is None:
             return None
+        if relative_ok and raw.startswith("/") and not raw.startswith("//"):
+            return quote(raw, safe=URL_SAFE)
         url = canonical_url(raw)
         if url is None:
             self.problem(key, f"{raw[:80]!r} is not an http(s) URL", "bad-url")
@@ -183,7 +187,7 @@ class FieldReader:
                              "wrong-type", "dropped the item")
                 continue
             fields = self.child(item, f"{self.prefix}{key}[{i}].")
-            url = fields.url("url")
+            url = fields.url("url", relative_ok=True)
             if url:
                 out.append(ImageRecord(url, fields.integer("width"), fields.integer("height"),
                                        fields.boolean("isCached"), fields.text("title")))

@@ -50,7 +50,8 @@ def _expand(given: str) -> list[InputFile]:
         root = Path(given.split("*")[0].split("?")[0].split("[")[0])
         root = root if root.is_dir() else root.parent
         hits = sorted(Path(p) for p in glob.glob(given, recursive=True))
-        return [InputFile(p, _relative(p, root)) for p in hits if p.is_file() and not _hidden(p, root)]
+        return [InputFile(p, _relative(p, root)) for p in hits
+                if p.is_file() and not _hidden(p, root)]
     return []
 
 
@@ -84,7 +85,8 @@ def is_candidate(item: InputFile) -> bool:
 def decode(data: bytes, source: str, problems: list[Problem]) -> str | None:
     """The text of a file: UTF-8 (with or without BOM), else the best guess, said in a Problem."""
     if b"\x00" in data[:8192]:
-        problems.append(Problem(source, "binary file, not text", "binary", action="skipped the file"))
+        problems.append(Problem(source, "binary file, not text", "binary",
+                                action="skipped the file"))
         return None
     try:
         text = data.decode("utf-8-sig")
