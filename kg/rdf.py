@@ -162,6 +162,11 @@ class TripleWriter:
                 for fact in node.multi.get(name, ()):
                     triple = ox.Triple(subject, self.term(predicate), ox.Literal(fact.value))
                     yield triple, fact.sources
+        elif node.kind is NodeKind.ARTICLE:
+            primary = self.term(PROV.hadPrimarySource)
+            for fact in node.multi.get("primary_sources", ()):
+                source = ox.NamedNode(self.graph.minter.source(fact.value))
+                yield ox.Triple(subject, primary, source), fact.sources
         elif node.kind is NodeKind.PROVIDER:
             chosen = node.get("name")
             for fact in node.multi.get("names", ()):

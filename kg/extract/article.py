@@ -32,3 +32,5 @@ def extract(record: ArticleRecord, ctx: ExtractContext, graph: GraphBuilder) -> 
     }
     for name, value in facts.items():
         graph.claim(ref, name, value, record.source, rank)
+    if not record.is_related_entry:
+        graph.add(ref, "primary_sources", record.source, record.source)
