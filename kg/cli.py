@@ -131,3 +131,44 @@ def validate_command(out_dir: Path) -> None:
     if not result.conforms:
         click.echo(result.report, err=True)
         sys.exit(1)
+
+
+@main.command("stats")
+@out_option
+def stats_command(out_dir: Path) -> None:
+    """Counts, top providers and topics, links, components and communities of a built graph.
+
+    Reads graph.nt in the output folder and writes report.json and report.md beside it.
+
+    \b
+    Example:
+      kg build examples/articles && kg stats
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    from .analytics import compute_stats, read_networkx
+    from .report import write_stats
+
+    source = out_dir / "graph.nt"
+    if not source.exists():
+        raise click.UsageError(f"{source} does not exist: run `kg build` first")
+    stats = compute_stats(read_networkx(source))
+    console = Console()
+    table = Table("what", "count", title="Graph")
+    for name, value in stats.counts.items():
+        table.add_row(name.replace("_", " "), f"{value:,}")
+    console.print(table)
+    for title, rows in (("Top providers", stats.top_providers), ("Top topics", stats.top_topics),
+                        ("Most linked articles", stats.most_linked_articles),
+                        ("Topic pairs", stats.topic_pairs)):
+        if rows:
+            t = Table(title=title, show_header=False)
+            for row in rows:
+                t.add_row(*(str(v) for v in row))
+            console.print(t)
+    console.print(f"{stats.components:,} components (largest {stats.largest_component:,} nodes), "
+                  f"{stats.communities:,} communities; "
+                  + ", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in stats.dangling.items()))
+    written = write_stats(stats, out_dir)
+    console.print("Wrote " + ", ".join(str(p) for p in written))

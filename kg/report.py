@@ -1,4 +1,4 @@
-"""Reports written beside the graph: warnings.json."""
+"""Reports written beside the graph: warnings.json, report.json and report.md."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+from .analytics import Stats
 from .fileio import write_text
 from .model import Problem
 
@@ -15,3 +16,35 @@ def write_warnings(problems: list[Problem], target: Path) -> Path:
             for p in problems]
     write_text(target, json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
     return target
+
+
+def write_stats(stats: Stats, out_dir: Path) -> list[Path]:
+    """report.json (every figure) and report.md (the same, for people)."""
+    data = stats.to_dict()
+    write_text(out_dir / "report.json", json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    write_text(out_dir / "report.md", stats_markdown(stats))
+    return [out_dir / "report.json", out_dir / "report.md"]
+
+
+def stats_markdown(stats: Stats) -> str:
+    lines = ["# Knowledge graph report", "", "| what | count |", "| --- | ---: |"]
+    lines += [f"| {k.replace('_', ' ')} | {v:,} |" for k, v in stats.counts.items()]
+    sections = [("Top providers", ("provider", "articles"), stats.top_providers),
+                ("Top topics", ("topic", "articles"), stats.top_topics),
+                ("Most linked articles", ("article", "linked from"), stats.most_linked_articles),
+                ("Topic pairs", ("topic", "topic", "articles"), stats.topic_pairs)]
+    for title, header, rows in sections:
+        lines += ["", f"## {title}", "", "| " + " | ".join(header) + " |",
+                  "|" + " --- |" * len(header)]
+        lines += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
+    lines += ["", "## Structure", "",
+              f"- {stats.components:,} connected components, the largest with "
+              f"{stats.largest_component:,} nodes",
+              f"- {stats.communities:,} communities (Louvain), largest sizes "
+              f"{', '.join(str(s) for s in stats.community_sizes)}"]
+    lines += [f"- {k.replace('_', ' ')}: {v:,}" for k, v in stats.dangling.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _cell(value: object) -> str:
+    return str(value).replace("|", "\\|").replace("\n", " ")

@@ -1,22 +1,344 @@
-"""KnowledgeGraph -> interactive HTML network view (pyvis), self-contained and offline."""
+"""KnowledgeGraph -> interactive HTML network view (pyvis), self-contained and offline.
+
+pyvis draws the network with vis-network inlined in the page. We strip the Bootstrap links its
+template pulls from a CDN, add a legend, search and filters, and build hover tooltips from DOM
+text nodes, so nothing from the data is ever parsed as HTML.
+
+Above a node budget the view keeps every topic, the most connected providers and articles, says
+on the page what it left out, and gets positions computed ahead of time with physics off.
+"""
 
 from __future__ import annotations
 
+import html
+import json
+import math
 import os
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import networkx as nx
 from pyvis.network import Network
 
 from .fileio import write_text
-from .graph import KnowledgeGraph
+from .graph import EdgeKind, KnowledgeGraph, Node, NodeKind
+
+DEFAULT_MAX_NODES = 1500
+# Below this many nodes physics runs briefly in the browser; above it positions come from Python.
+PHYSICS_MAX_NODES = 300
+LABEL_CHARS = 32
+MAX_SIZE = 45
+STYLE = {
+    NodeKind.ARTICLE: {"color": "#4C78A8", "shape": "dot", "name": "Article"},
+    NodeKind.PROVIDER: {"color": "#E45756", "shape": "square", "name": "Provider"},
+    NodeKind.TOPIC: {"color": "#F58518", "shape": "triangle", "name": "Topic"},
+}
+EDGE_COLORS = {EdgeKind.PUBLISHER: "#E4575688", EdgeKind.ABOUT: "#F5851888",
+               EdgeKind.RELATED: "#4C78A8AA", EdgeKind.BROADER: "#F58518"}
+_CDN = re.compile(r"<(link|script)\b[^>]*https?://[^>]*>(\s*</script>)?", re.IGNORECASE)
 
 
-def write_html(graph: KnowledgeGraph, target: str | os.PathLike) -> Path:
-    net = Network(height="800px", width="100%", directed=True, cdn_resources="in_line")
-    for node in graph.nodes:
-        net.nodes.append({"id": node.iri, "label": node.label[:40], "title": node.label,
-                          "group": node.kind.value})
-    for edge in graph.edges:
-        net.edges.append({"from": edge.source, "to": edge.target, "title": edge.kind.value})
-    write_text(target, net.generate_html())
+@dataclass
+class View:
+    """The nodes and edges shown, and what was left out."""
+
+    nodes: list[dict] = field(default_factory=list)
+    edges: list[dict] = field(default_factory=list)
+    total: dict[str, int] = field(default_factory=dict)
+    shown: dict[str, int] = field(default_factory=dict)
+    laid_out: bool = False
+
+
+def write_html(graph: KnowledgeGraph, target: str | os.PathLike,
+               max_nodes: int = DEFAULT_MAX_NODES) -> Path:
+    """Write the HTML view of `graph` to `target`, atomically."""
+    write_text(target, render(graph, max_nodes))
     return Path(target)
+
+
+def render(graph: KnowledgeGraph, max_nodes: int = DEFAULT_MAX_NODES) -> str:
+    view = build_view(graph, max_nodes)
+    net = Network(height="100vh", width="100%", directed=True, cdn_resources="in_line",
+                  heading="")
+    net.nodes = view.nodes
+    net.edges = view.edges
+    net.set_options(json.dumps(_options(view)))
+    page = _CDN.sub("", net.generate_html())
+    page = page.replace("<center>\n<h1></h1>\n</center>", "").replace(
+        "<center>\n          <h1></h1>\n        </center>", "")
+    return page.replace("</body>", _panel(view) + "\n</body>", 1)
+
+
+def build_view(graph: KnowledgeGraph, max_nodes: int = DEFAULT_MAX_NODES) -> View:
+    """Choose the nodes to show and give each its style, size and tooltip data."""
+    shown_kinds = set(STYLE)
+    nodes = [n for n in graph.nodes if n.kind in shown_kinds]
+    edges = [e for e in graph.edges if e.kind in EDGE_COLORS]
+    degree: dict[str, int] = {}
+    for e in edges:
+        degree[e.source] = degree.get(e.source, 0) + 1
+        degree[e.target] = degree.get(e.target, 0) + 1
+    keep = _budget(nodes, edges, degree, max_nodes)
+    view = View(total=_count(nodes))
+    context = _Context(graph)
+    for node in nodes:
+        if node.iri in keep:
+            view.nodes.append(_vis_node(node, degree.get(node.iri, 0), context))
+    view.edges = [{"from": e.source, "to": e.target, "color": EDGE_COLORS[e.kind],
+                   "kind": e.kind.value, "arrows": "to"}
+                  for e in edges if e.source in keep and e.target in keep]
+    view.shown = _count([n for n in nodes if n.iri in keep])
+    if len(view.nodes) > PHYSICS_MAX_NODES:
+        _lay_out(view)
+    return view
+
+
+def _budget(nodes: list[Node], edges: list, degree: dict[str, int], max_nodes: int) -> set[str]:
+    """All nodes if they fit; else every topic, then articles by degree with their providers."""
+    if len(nodes) <= max_nodes:
+        return {n.iri for n in nodes}
+    keep = {n.iri for n in nodes if n.kind is NodeKind.TOPIC}
+    publishers: dict[str, list[str]] = {}
+    for e in edges:
+        if e.kind is EdgeKind.PUBLISHER:
+            publishers.setdefault(e.source, []).append(e.target)
+    articles = sorted((n for n in nodes if n.kind is NodeKind.ARTICLE),
+                      key=lambda n: (-degree.get(n.iri, 0), n.iri))
+    for article in articles:
+        extra = {article.iri, *publishers.get(article.iri, ())} - keep
+        if len(keep) + len(extra) > max_nodes:
+            break
+        keep |= extra
+    return keep
+
+
+def _count(nodes: list[Node]) -> dict[str, int]:
+    out = {kind.value: 0 for kind in STYLE}
+    for n in nodes:
+        out[n.kind.value] += 1
+    return out
+
+
+class _Context:
+    """Lookups for tooltips: each article's provider names, topic labels and image URLs."""
+
+    def __init__(self, graph: KnowledgeGraph) -> None:
+        self.providers: dict[str, list[str]] = {}
+        self.topics: dict[str, list[str]] = {}
+        self.images: dict[str, list[str]] = {}
+        targets = {EdgeKind.PUBLISHER: self.providers, EdgeKind.ABOUT: self.topics,
+                   EdgeKind.IMAGE: self.images}
+        for e in graph.edges:
+            if e.kind in targets:
+                other = graph.by_iri[e.target]
+                text = other.get("content_url") if e.kind is EdgeKind.IMAGE else other.label
+                targets[e.kind].setdefault(e.source, []).append(str(text))
+
+
+def _vis_node(node: Node, degree: int, context: _Context) -> dict:
+    style = STYLE[node.kind]
+    label = node.label if node.kind is not NodeKind.ARTICLE else _short(node.label)
+    info = {"kind": style["name"], "title": node.label}
+    if node.kind is NodeKind.ARTICLE:
+        date = node.get("date_published")
+        info.update({
+            "date": date.date().isoformat() if date else "",
+            "provider": ", ".join(context.providers.get(node.iri, [])),
+            "topics": ", ".join(context.topics.get(node.iri, [])),
+            "url": node.get("url") or "",
+            "image": (context.images.get(node.iri) or [""])[0],
+        })
+    elif node.kind is NodeKind.PROVIDER:
+        info.update({"domain": node.get("domain") or "",
+                     "also": ", ".join(v for v in node.all("names") if v != node.label)})
+    else:
+        info.update({"also": ", ".join(node.all("alt_labels"))})
+    return {
+        "id": node.iri, "label": label, "shape": style["shape"], "color": style["color"],
+        "size": round(min(MAX_SIZE, 8 + 5 * math.log1p(degree)), 1), "kgKind": node.kind.value,
+        "kgInfo": info, "kgTopics": context.topics.get(node.iri, []),
+        "kgProviders": context.providers.get(node.iri, []),
+    }
+
+
+def _short(text: str) -> str:
+    return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
+
+
+def _lay_out(view: View) -> None:
+    """Positions computed in Python (networkx), so the browser draws at once, physics off."""
+    g = nx.Graph()
+    g.add_nodes_from(n["id"] for n in view.nodes)
+    g.add_edges_from((e["from"], e["to"]) for e in view.edges)
+    # Topics are hubs: fixing them on a ring lets their articles spread out between them.
+    topics = sorted(n["id"] for n in view.nodes if n["kgKind"] == "topic")
+    ring = {t: (math.cos(2 * math.pi * i / len(topics)), math.sin(2 * math.pi * i / len(topics)))
+            for i, t in enumerate(topics)}
+    positions = nx.spring_layout(g, k=1.5 / math.sqrt(len(view.nodes)), pos=ring or None,
+                                 fixed=list(ring) or None, seed=7, iterations=50)
+    scale = 60 * math.sqrt(len(view.nodes))
+    positions = {key: (x * scale, y * scale) for key, (x, y) in positions.items()}
+    for node in view.nodes:
+        x, y = positions[node["id"]]
+        node["x"], node["y"] = round(float(x), 1), round(float(y), 1)
+    view.laid_out = True
+
+
+def _options(view: View) -> dict:
+    physics = not view.laid_out
+    return {
+        "nodes": {"font": {"size": 14, "strokeWidth": 3, "strokeColor": "#ffffff"},
+                  "borderWidth": 1},
+        "edges": {"smooth": False, "width": 1, "arrows": {"to": {"scaleFactor": 0.4}}},
+        "interaction": {"hover": True, "tooltipDelay": 120, "hideEdgesOnDrag": True,
+                        "navigationButtons": False},
+        "physics": {
+            "enabled": physics,
+            "solver": "barnesHut",
+            "barnesHut": {"gravitationalConstant": -6000, "springLength": 120,
+                          "avoidOverlap": 0.2},
+            "stabilization": {"enabled": True, "iterations": 200, "updateInterval": 50,
+                              "fit": True},
+        },
+        "layout": {"improvedLayout": len(view.nodes) <= PHYSICS_MAX_NODES, "randomSeed": 7},
+    }
+
+
+def _panel(view: View) -> str:
+    """The legend, counts, search and filters, and the tooltip script, all offline."""
+    counts = ", ".join(f"{view.total[k]:,} {k}s" for k in view.total)
+    left_out = {k: view.total[k] - view.shown[k] for k in view.total}
+    note = ""
+    if any(left_out.values()):
+        dropped = ", ".join(f"{v:,} {k}s" for k, v in left_out.items() if v)
+        note = (f"<p id='kg-budget' class='kg-note'>Showing the {sum(view.shown.values()):,} most "
+                f"connected nodes; left out: {html.escape(dropped)}. The full graph is in "
+                "graph.ttl.</p>")
+    legend = "".join(
+        f"<label class='kg-legend'><input type='checkbox' data-kind='{k.value}' checked>"
+        f"<span class='kg-swatch kg-{s['shape']}' style='background:{s['color']}'></span>"
+        f"{s['name']} ({view.shown[k.value]:,})</label>" for k, s in STYLE.items())
+    topics = sorted({t for n in view.nodes for t in n["kgTopics"]})
+    providers = sorted({n["label"] for n in view.nodes if n["kgKind"] == "provider"})
+    data = json.dumps({"topics": topics, "providers": providers, "laidOut": view.laid_out})
+    data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return _PANEL.format(counts=html.escape(counts), note=note, legend=legend,
+                         data=data, script=_SCRIPT)
+
+
+_PANEL = """
+<style>
+  body {{ margin: 0; font-family: system-ui, sans-serif; }}
+  #kg-panel {{ position: fixed; top: 10px; left: 10px; z-index: 10; background: #ffffffee;
+    border: 1px solid #ccc; border-radius: 6px; padding: 10px 12px; max-width: 320px;
+    font-size: 13px; box-shadow: 0 1px 4px #0002; }}
+  #kg-panel h1 {{ font-size: 16px; margin: 0 0 4px; }}
+  #kg-panel select, #kg-panel input[type=search] {{ width: 100%; margin: 3px 0; }}
+  .kg-legend {{ display: block; cursor: pointer; }}
+  .kg-swatch {{ display: inline-block; width: 12px; height: 12px; margin: 0 6px -1px 4px; }}
+  .kg-dot {{ border-radius: 50%; }}
+  .kg-triangle {{ clip-path: polygon(50% 0, 100% 100%, 0 100%); }}
+  .kg-note {{ color: #8a4b00; margin: 4px 0; }}
+  .kg-tip {{ max-width: 360px; white-space: normal; font-size: 12px; }}
+  .kg-tip b {{ display: block; font-size: 13px; margin-bottom: 3px; }}
+</style>
+<div id="kg-panel">
+  <h1>Knowledge graph</h1>
+  <div id="kg-counts">{counts}</div>
+  {note}
+  {legend}
+  <input type="search" id="kg-search" placeholder="Search labels, Enter to focus">
+  <select id="kg-topic"><option value="">All topics</option></select>
+  <select id="kg-provider"><option value="">All providers</option></select>
+  <div id="kg-status"></div>
+</div>
+<script id="kg-data" type="application/json">{data}</script>
+<script>{script}</script>
+"""
+
+_SCRIPT = r"""
+(function () {
+  var data = JSON.parse(document.getElementById('kg-data').textContent);
+  var FIELDS = [['kind', 'Kind'], ['date', 'Date'], ['provider', 'Provider'],
+                ['topics', 'Topics'], ['domain', 'Domain'], ['also', 'Also'], ['url', 'URL']];
+  function tip(info) {
+    // Text nodes only: titles from the data never become markup.
+    var box = document.createElement('div');
+    box.className = 'kg-tip';
+    var head = document.createElement('b');
+    head.textContent = info.title || '';
+    box.appendChild(head);
+    FIELDS.forEach(function (f) {
+      if (!info[f[0]]) return;
+      var line = document.createElement('div');
+      line.textContent = f[1] + ': ' + info[f[0]];
+      box.appendChild(line);
+    });
+    return box;
+  }
+  function fill(id, values) {
+    var select = document.getElementById(id);
+    values.forEach(function (v) {
+      var o = document.createElement('option'); o.value = v; o.textContent = v;
+      select.appendChild(o);
+    });
+  }
+  fill('kg-topic', data.topics);
+  fill('kg-provider', data.providers);
+  var all = nodes.get();
+  nodes.update(all.map(function (n) { return {id: n.id, title: tip(n.kgInfo)}; }));
+  window.kgReady = false;
+  function ready() {
+    if (window.kgReady) return;
+    window.kgReady = true;
+    network.setOptions({physics: {enabled: false}});
+    document.getElementById('kg-status').textContent = 'Ready.';
+  }
+  if (data.laidOut) { network.once('afterDrawing', ready); }
+  else { network.once('stabilizationIterationsDone', ready); network.once('stabilized', ready); }
+  setTimeout(ready, 8000);
+
+  function apply() {
+    var kinds = {};
+    document.querySelectorAll('#kg-panel input[type=checkbox]').forEach(function (c) {
+      kinds[c.dataset.kind] = c.checked;
+    });
+    var topic = document.getElementById('kg-topic').value;
+    var provider = document.getElementById('kg-provider').value;
+    var keep = null;
+    if (topic || provider) {
+      keep = {};
+      all.forEach(function (n) {
+        var ok = (!topic || n.kgTopics.indexOf(topic) >= 0 ||
+                  (n.kgKind === 'topic' && n.label === topic)) &&
+                 (!provider || n.kgProviders.indexOf(provider) >= 0 ||
+                  (n.kgKind === 'provider' && n.label === provider));
+        if (ok && n.kgKind === 'article') {
+          keep[n.id] = true;
+          network.getConnectedNodes(n.id).forEach(function (m) { keep[m] = true; });
+        } else if (ok) { keep[n.id] = true; }
+      });
+    }
+    nodes.update(all.map(function (n) {
+      return {id: n.id, hidden: !kinds[n.kgKind] || (keep !== null && !keep[n.id])};
+    }));
+  }
+  document.querySelectorAll('#kg-panel input[type=checkbox]').forEach(function (c) {
+    c.addEventListener('change', apply);
+  });
+  document.getElementById('kg-topic').addEventListener('change', apply);
+  document.getElementById('kg-provider').addEventListener('change', apply);
+  var search = document.getElementById('kg-search');
+  search.addEventListener('keydown', function (ev) {
+    if (ev.key !== 'Enter') return;
+    var q = search.value.trim().toLowerCase();
+    var hits = all.filter(function (n) {
+      return q && (n.kgInfo.title || '').toLowerCase().indexOf(q) >= 0;
+    }).map(function (n) { return n.id; });
+    network.selectNodes(hits);
+    document.getElementById('kg-status').textContent = hits.length + ' match(es)';
+    if (hits.length) network.focus(hits[0], {scale: 1.2, animation: false});
+  });
+})();
+"""
