@@ -16,8 +16,9 @@ import yaml
 
 from .sources import default_taxonomy
 
-WORDS = ("model data cloud robot vision language chip startup health bank market policy "
-         "research open agent security privacy energy drug school car climate law").split()
+WORDS = ("model", "data", "cloud", "robot", "vision", "language", "chip", "startup", "health",
+         "bank", "market", "policy", "research", "open", "agent", "security", "privacy",
+         "energy", "drug", "school", "car", "climate", "law")
 
 
 def _topics() -> list[str]:

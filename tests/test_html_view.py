@@ -128,3 +128,24 @@ def test_5000_articles_view_stays_within_budget(tmp_path):
     assert count <= 1500
     assert "left out" in note and "articles" in note
     assert settled < 10
+
+
+def test_search_and_filters(seeds_out):
+    with open_offline(seeds_out / "graph.html") as opened:
+        page = opened.page
+        wait_ready(page)
+        visible = "network.body.data.nodes.get().filter(n => !n.hidden).length"
+        page.select_option("#kg-topic", "AI in Security")
+        # the topic, its one article, and that article's provider, related article and topics
+        shown = page.evaluate("network.body.data.nodes.get().filter(n => !n.hidden).map(n => n.label)")
+        assert "AI in Security" in shown and "IT Security" in shown
+        assert "Forbes" not in shown
+        page.select_option("#kg-topic", "")
+        page.uncheck("input[data-kind=provider]")
+        assert page.evaluate(visible) == 13 + 4
+        page.check("input[data-kind=provider]")
+        page.fill("#kg-search", "democratization")
+        page.press("#kg-search", "Enter")
+        selected = page.evaluate("network.getSelectedNodes().map(id => network.body.data.nodes.get(id).kgInfo.title)")
+        assert selected == ["AI's Biggest Promise: The Democratization Of Precision Medicine"]
+        assert page.inner_text("#kg-status") == "1 match(es)"
