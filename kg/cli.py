@@ -172,3 +172,80 @@ def stats_command(out_dir: Path) -> None:
                   + ", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in stats.dangling.items()))
     written = write_stats(stats, out_dir)
     console.print("Wrote " + ", ".join(str(p) for p in written))
+
+
+@main.command("query")
+@click.argument("query")
+@out_option
+@click.option("-f", "--format", "fmt", type=click.Choice(["table", "csv", "tsv", "json", "xml"]),
+              default="table", show_default=True, help="Result format (json: SPARQL 1.1 JSON).")
+def query_command(query: str, out_dir: Path, fmt: str) -> None:
+    """Run a SPARQL query (text or a .rq file) on the store built in the output folder.
+
+    Queries without GRAPH see every triple; GRAPH ?g reaches each source file's triples.
+    Prefixes schema:, skos:, kg:, dcterms:, prov:, rdfs:, xsd: are predeclared.
+
+    \b
+    Examples:
+      kg query 'SELECT ?t WHERE { ?a schema:headline ?t } LIMIT 5'
+      kg query queries/top-providers-per-topic.rq --format csv
+      kg query 'ASK { ?a schema:about/skos:prefLabel "AI" }'
+    """
+    from .store import open_store, read_query, rows, run_query, serialize_answer
+
+    answer = run_query(open_store(out_dir), read_query(query))
+    if fmt != "table" or answer.kind == "graph":
+        sys.stdout.buffer.write(serialize_answer(answer, "json" if fmt == "table" else fmt))
+        return
+    if answer.kind == "ask":
+        click.echo("true" if answer.result else "false")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(*answer.variables())
+    count = 0
+    for row in rows(answer):
+        table.add_row(*row)
+        count += 1
+    Console().print(table)
+    click.echo(f"{count} row{'s' if count != 1 else ''}")
+
+
+@main.command("serve")
+@out_option
+@click.option("-p", "--port", default=7878, show_default=True, help="Port on 127.0.0.1.")
+def serve_command(out_dir: Path, port: int) -> None:
+    """Serve the built graph read-only over the SPARQL 1.1 Protocol (Oxigraph server).
+
+    \b
+    Example:
+      kg serve --port 7878 &
+      curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * { ?s ?p ?o } LIMIT 3' \\
+           http://127.0.0.1:7878/query
+    """
+    from .store import serve
+
+    click.echo(f"Serving {out_dir / 'store'} at http://127.0.0.1:{port}/query "
+               "(read-only; Ctrl-C stops)", err=True)
+    sys.exit(serve(out_dir, port))
+
+
+@main.command("load")
+@click.argument("url")
+@out_option
+def load_command(url: str, out_dir: Path) -> None:
+    """Push the graph into a SPARQL store's Graph Store endpoint, one named graph per file.
+
+    Each file's graph is replaced (HTTP PUT), so reloading after an edit leaves no stale facts.
+
+    \b
+    Examples:
+      kg load http://127.0.0.1:7878/store          # Oxigraph
+      kg load http://127.0.0.1:3030/news/data      # Jena Fuseki
+    """
+    from .store import load
+
+    with progress_bar("Loading") as progress:
+        count = load(out_dir, url, progress)
+    click.echo(f"Loaded {count} named graphs into {url}")

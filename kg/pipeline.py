@@ -20,6 +20,7 @@ from .identity import DEFAULT_BASE_IRI, IriMinter
 from .model import Problem, Record, Severity
 from .report import write_warnings
 from .sources import ReadOptions, default_taxonomy, discover, read_file
+from .store import fill_store
 from .viz import write_html
 from .vocab import SCHEMA_HTTPS
 
@@ -111,6 +112,7 @@ def write_outputs(result: Build, out_dir: str | os.PathLike) -> list[Path]:
     for name, fmt in OUTPUTS.items():
         rdf.write(result.graph, out / name, fmt, result.options.schema)
         written.append(out / name)
+    written.append(fill_store(out))
     written.append(write_html(result.graph, out / "graph.html"))
     written.append(write_warnings(result.problems, out / "warnings.json"))
     return written

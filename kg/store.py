@@ -1,0 +1,192 @@
+"""SPARQL over the embedded store; serving it; loading the graph into another triple store.
+
+The embedded store is a pyoxigraph (RocksDB) folder in the output folder, holding one named
+graph per source file; queries see the union of them as the default graph.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+import requests
+
+from .errors import NoGraphError, QueryError, StoreError
+from .vocab import prefixes
+
+STORE_DIR = "store"
+QUADS_FILE = "graph.nq"
+RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
+                  "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
+
+
+def fill_store(out_dir: str | os.PathLike) -> Path:
+    """(Re)create the embedded store from graph.nq, swapping it in only when complete."""
+    out = Path(out_dir)
+    target = out / STORE_DIR
+    fresh = out / f".{STORE_DIR}.new"
+    old = out / f".{STORE_DIR}.old"
+    for leftover in (fresh, old):
+        shutil.rmtree(leftover, ignore_errors=True)
+    store = ox.Store(str(fresh))
+    store.bulk_load(path=str(out / QUADS_FILE), format=ox.RdfFormat.N_QUADS)
+    store.optimize()
+    del store  # closes the database before the folder moves
+    if target.exists():
+        target.rename(old)
+    fresh.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def open_store(out_dir: str | os.PathLike) -> ox.Store:
+    path = Path(out_dir) / STORE_DIR
+    if not path.is_dir():
+        raise NoGraphError(f"no store in {out_dir}: run `kg build -o {out_dir}` first")
+    return ox.Store.read_only(str(path))
+
+
+def read_query(query: str) -> str:
+    """A query given as text, or as the path of a `.rq` file."""
+    if query.strip().endswith(".rq") or (len(query) < 4096 and "\n" not in query
+                                         and Path(query).is_file()):
+        path = Path(query.strip())
+        if not path.is_file():
+            raise QueryError(f"{path} does not exist")
+        return path.read_text("utf-8")
+    return query
+
+
+@dataclass
+class Answer:
+    """A query's answer: solutions (SELECT), a boolean (ASK) or triples (CONSTRUCT/DESCRIBE)."""
+
+    kind: str
+    result: object
+
+    def variables(self) -> list[str]:
+        return [v.value for v in self.result.variables] if self.kind == "select" else []
+
+
+def run_query(store: ox.Store, text: str) -> Answer:
+    """Run SPARQL on the store with the union of the named graphs as default graph."""
+    try:
+        result = store.query(text, use_default_graph_as_union=True, prefixes=prefixes())
+    except SyntaxError as exc:
+        raise QueryError(f"SPARQL syntax error: {exc}") from exc
+    except OSError as exc:
+        raise QueryError(f"query failed: {exc}") from exc
+    if isinstance(result, ox.QueryBoolean):
+        return Answer("ask", bool(result))
+    if isinstance(result, ox.QueryTriples):
+        return Answer("graph", result)
+    return Answer("select", result)
+
+
+def serialize_answer(answer: Answer, fmt: str) -> bytes:
+    """The standard serialisation: SPARQL JSON/CSV/TSV/XML results, or Turtle for graphs."""
+    if answer.kind == "graph":
+        return ox.serialize(answer.result, format=ox.RdfFormat.TURTLE, prefixes=prefixes())
+    if answer.kind == "ask":
+        if fmt == "json":
+            return b'{"head":{},"boolean":' + (b"true" if answer.result else b"false") + b"}\n"
+        return b"true\n" if answer.result else b"false\n"
+    return answer.result.serialize(format=RESULT_FORMATS[fmt])
+
+
+def rows(answer: Answer) -> Iterator[list[str]]:
+    """SELECT solutions as short strings (prefixed IRIs, literal values), for a table."""
+    names = answer.variables()
+    short = sorted(prefixes().items(), key=lambda kv: -len(kv[1]))
+    for solution in answer.result:
+        yield [_short(solution[name], short) for name in names]
+
+
+def _short(term, short: list[tuple[str, str]]) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, ox.NamedNode):
+        for prefix, namespace in short:
+            if term.value.startswith(namespace):
+                return f"{prefix}:{term.value[len(namespace):]}"
+        return term.value
+    return term.value
+
+
+def bundled_queries() -> dict[str, Path]:
+    from .resources import resource_dir
+
+    return {p.stem: p for p in sorted(resource_dir("queries").glob("*.rq"))}
+
+
+# --- serving -----------------------------------------------------------------------------
+
+def serve_command(out_dir: str | os.PathLike, port: int, host: str = "127.0.0.1") -> list[str]:
+    """The `oxigraph serve-read-only` command line for the store in `out_dir`."""
+    store = Path(out_dir) / STORE_DIR
+    if not store.is_dir():
+        raise NoGraphError(f"no store in {out_dir}: run `kg build -o {out_dir}` first")
+    binary = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
+    if not Path(binary).exists():
+        raise StoreError("the `oxigraph` server is not installed: pip install oxigraph")
+    return [binary, "serve-read-only", "--location", str(store), "--bind", f"{host}:{port}",
+            "--union-default-graph"]
+
+
+def serve(out_dir: str | os.PathLike, port: int, host: str = "127.0.0.1") -> int:
+    """Serve the store read-only over the SPARQL 1.1 Protocol until interrupted."""
+    process = subprocess.Popen(serve_command(out_dir, port, host))
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        process.wait(timeout=10)
+        return 0
+
+
+# --- loading into another store ------------------------------------------------------------
+
+def graphs_in(quads_file: str | os.PathLike) -> dict[str, list[ox.Triple]]:
+    """The triples of each named graph of an N-Quads file."""
+    graphs: dict[str, list[ox.Triple]] = {}
+    for quad in ox.parse(path=str(quads_file), format=ox.RdfFormat.N_QUADS):
+        graphs.setdefault(quad.graph_name.value, []).append(quad.triple)
+    return graphs
+
+
+def load(out_dir: str | os.PathLike, url: str,
+         progress: Callable[[int, int], None] | None = None, timeout: float = 60) -> int:
+    """PUT each source file's named graph to a Graph Store Protocol endpoint; return the count.
+
+    PUT replaces a graph, so reloading after a file changed leaves no stale triples.
+    """
+    quads = Path(out_dir) / QUADS_FILE
+    if not quads.exists():
+        raise NoGraphError(f"no {QUADS_FILE} in {out_dir}: run `kg build -o {out_dir}` first")
+    graphs = graphs_in(quads)
+    with requests.Session() as session:
+        for done, (graph, triples) in enumerate(sorted(graphs.items()), 1):
+            body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+            _put(session, url, graph, body, timeout)
+            if progress:
+                progress(done, len(graphs))
+    return len(graphs)
+
+
+def _put(session: requests.Session, url: str, graph: str, body: bytes, timeout: float) -> None:
+    try:
+        response = session.put(url, params={"graph": graph}, data=body, timeout=timeout,
+                               headers={"Content-Type": "application/n-triples"})
+    except requests.RequestException as exc:
+        raise StoreError(f"cannot reach {url}: {exc.__class__.__name__}; is the store running "
+                         "and is this its Graph Store endpoint (Oxigraph: /store, Fuseki: "
+                         "/DATASET/data)?") from exc
+    if response.status_code >= 300:
+        raise StoreError(f"{url} refused graph {graph}: HTTP {response.status_code} "
+                         f"{response.text[:200].strip()}")
