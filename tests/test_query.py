@@ -1,0 +1,122 @@
+"""`kg query` on the embedded store, and the bundled queries checked against the YAML."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import time
+
+import pytest
+from click.testing import CliRunner
+from corpus_truth import Expected, simple_key
+
+from kg.cli import main
+from kg.store import bundled_queries, open_store, read_query, run_query
+
+
+def kg_query(out, *args) -> tuple[int, str]:
+    result = CliRunner().invoke(main, ["query", *args, "-o", str(out)])
+    return result.exit_code, result.output
+
+
+def test_table_csv_json_ask_construct(seeds_out):
+    code, table = kg_query(seeds_out, "SELECT ?t WHERE { ?a schema:headline ?t } ORDER BY ?t")
+    assert code == 0 and "AI revolution in medicine" in table and "13 rows" in table
+    code, text = kg_query(seeds_out, "SELECT ?t WHERE { ?a schema:headline ?t } ORDER BY ?t",
+                          "--format", "csv")
+    assert code == 0
+    assert next(csv.reader(io.StringIO(text))) == ["t"]
+    assert len(text.strip().splitlines()) == 14
+    code, text = kg_query(seeds_out, "SELECT ?t WHERE { ?a schema:headline ?t }", "-f", "json")
+    data = json.loads(text)
+    assert data["head"]["vars"] == ["t"] and len(data["results"]["bindings"]) == 13
+    code, text = kg_query(seeds_out, 'ASK { ?a schema:about/skos:prefLabel "AI in Healthcare" }')
+    assert (code, text.strip()) == (0, "true")
+    code, text = kg_query(seeds_out, "CONSTRUCT { ?t skos:broader ?b } WHERE { ?t skos:broader ?b }")
+    assert code == 0 and text.count("skos:broader") == 3
+
+
+def test_named_graphs_reach_provenance(seeds_out):
+    _, text = kg_query(seeds_out, """SELECT ?file WHERE { GRAPH ?g {
+        ?a schema:headline "AI revolution in medicine" } ?g rdfs:label ?file }""", "-f", "csv")
+    assert text.split() == ["file", "000_fd7e0f056f4f94ed.txt"]
+
+
+def test_syntax_error_exits_2_with_position(seeds_out):
+    code, text = kg_query(seeds_out, "SELECT ?x WHERE { ?x ?y }")
+    assert code == 2
+    assert "SPARQL syntax error" in text and "1:" in text
+
+
+def test_query_without_a_build(tmp_path):
+    code, text = kg_query(tmp_path, "ASK {}")
+    assert code == 2 and "run `kg build" in text
+
+
+def test_every_bundled_query_runs_on_seeds(seeds_out):
+    store = open_store(seeds_out)
+    assert len(bundled_queries()) >= 10
+    for name, path in bundled_queries().items():
+        answer = run_query(store, read_query(str(path)))
+        assert answer.kind == "select", name
+
+
+@pytest.fixture(scope="module")
+def corpus_answers(corpus_out) -> dict[str, tuple[list[dict], float]]:
+    store = open_store(corpus_out)
+    answers = {}
+    for name, path in bundled_queries().items():
+        start = time.perf_counter()
+        answer = run_query(store, read_query(str(path)))
+        variables = answer.variables()
+        rows = [{v: (s[v].value if s[v] is not None else None) for v in variables}
+                for s in answer.result]
+        answers[name] = (rows, time.perf_counter() - start)
+    print({name: f"{seconds * 1000:.0f} ms" for name, (_, seconds) in answers.items()})
+    return answers
+
+
+@pytest.mark.corpus
+def test_bundled_queries_answer_on_corpus(corpus_answers):
+    for name, (rows, seconds) in corpus_answers.items():
+        assert rows, f"{name} returned nothing on the corpus"
+        assert seconds < 1.0, f"{name} took {seconds:.2f} s"
+
+
+@pytest.fixture(scope="module")
+def truth(corpus) -> Expected:
+    return Expected(corpus)
+
+
+@pytest.mark.corpus
+def test_articles_per_topic_per_month(corpus_answers, truth):
+    rows, _ = corpus_answers["articles-per-topic-per-month"]
+    got = {(r["topic"].lower(), r["month"]): int(r["articles"]) for r in rows}
+    assert got == dict(truth.topic_months())
+
+
+@pytest.mark.corpus
+def test_topics_per_provider(corpus_answers, truth):
+    rows, _ = corpus_answers["topics-per-provider"]
+    got = {(r["domain"], r["topic"].lower()): int(r["articles"]) for r in rows}
+    assert got == dict(truth.topics_per_domain())
+
+
+@pytest.mark.corpus
+def test_most_linked_related_articles(corpus_answers, truth):
+    rows, _ = corpus_answers["most-linked-related-articles"]
+    wanted = truth.linked_from()
+    for row in rows:
+        key = simple_key(row["url"])
+        assert int(row["linkedFrom"]) == wanted[truth.alias.get(key, key)], row
+    assert int(rows[0]["linkedFrom"]) == max(wanted.values())
+
+
+@pytest.mark.corpus
+def test_counts_by_kind(corpus_answers, truth):
+    rows, _ = corpus_answers["counts-by-kind"]
+    got = {r["kind"]: int(r["nodes"]) for r in rows}
+    for kind, wanted in (("article", len(truth.nodes)), ("provider", len(truth.providers)),
+                         ("topic", len(truth.topics))):
+        assert abs(got[kind] - wanted) <= 0.02 * wanted, (kind, got[kind], wanted)
