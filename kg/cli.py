@@ -88,6 +88,9 @@ def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_h
         f"{summary['publisher_edges']} publisher, {summary['about_edges']} about, "
         f"{summary['related_edges']} related links; {summary['warnings']} warnings."
     )
+    if summary["warnings"]:
+        kinds = ", ".join(f"{k} {n}" for k, n in summary["warnings_by_kind"].items())
+        click.echo(f"Warnings by kind: {kinds}; {summary['files_skipped']} files skipped whole.")
     if not quiet:
         click.echo("Wrote " + ", ".join(str(p) for p in written))
     if strict and result.warnings:

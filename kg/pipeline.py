@@ -37,6 +37,9 @@ class BuildOptions:
     default_taxonomy: bool = True
 
 
+SKIPPED_FILE = "skipped the file"
+
+
 @dataclass
 class Build:
     """A built graph with what went into it: `.graph`, `.rdf` (rdflib), `.nx` (networkx)."""
@@ -70,6 +73,7 @@ class Build:
             "warnings": len(self.warnings),
             "notices": len(self.problems) - len(self.warnings),
             "warnings_by_kind": dict(sorted(Counter(p.kind for p in self.warnings).items())),
+            "files_skipped": len({p.source for p in self.warnings if p.action == SKIPPED_FILE}),
         }
 
 

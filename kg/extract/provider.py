@@ -43,5 +43,8 @@ def finish(ctx: ExtractContext, graph: GraphBuilder) -> None:
             best = min(votes, key=lambda n: (-votes[n], n))
             for source in names[best]:
                 graph.claim(ref, "name", best, source, RANK_TAXONOMY)
+        unnamed = graph.value(ref, "name") is None  # known only by a URL: its domain names it
         for source in graph.node_sources(ref):
             graph.claim(ref, "domain", ref[1], source, RANK_TAXONOMY)
+            if unnamed:
+                graph.claim(ref, "name", ref[1], source, RANK_TAXONOMY)

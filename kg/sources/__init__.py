@@ -89,6 +89,11 @@ def _parse(text: str, item: InputFile, options: ReadOptions, result: SourceResul
     data = frontmatter.load_yaml(block.yaml_text, source, block.first_line, problems)
     if data is None and not problems:
         data = {}
+    if data == {} and not block.body.strip():
+        problems.append(Problem(source, "front matter and body are both empty", "empty",
+                                block.first_line, action="skipped the file"))
+        result.skipped = True
+        return
     if not isinstance(data, dict):
         if data is not None:
             problems.append(Problem(source, f"front matter must be a mapping of fields, found "

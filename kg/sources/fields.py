@@ -41,6 +41,10 @@ def describe(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+_UNSAFE_IN_URL = re.compile(r'[\s"<>{}|\\^`]')
+
+
 class FieldReader:
     """Reads fields of one YAML mapping, recording a Problem for each value it must fix or drop."""
 
@@ -103,6 +107,13 @@ class FieldReader:
         url = canonical_url(raw)
         if url is None:
             self.problem(key, f"{raw[:80]!r} is not an http(s) URL", "bad-url")
+        elif not _SCHEME.match(raw.strip()):
+            self.problem(key, f"{raw[:80]!r} has no scheme; read it as {url[:80]!r}",
+                         "repaired-url", "repaired the value", Severity.NOTICE)
+        elif _UNSAFE_IN_URL.search(raw.strip()):
+            self.problem(key, f"{raw[:80]!r} holds characters a URL cannot (spaces, quotes, "
+                              "<>{}|^`); percent-encoded them", "repaired-url",
+                         "repaired the value", Severity.NOTICE)
         return url
 
     def integer(self, key: str) -> int | None:

@@ -92,6 +92,10 @@ def article(data: dict, source: str, body: str, problems: list[Problem], line_of
     """An ArticleRecord from a front-matter mapping."""
     fields = FieldReader(data, source, problems, line_of, max_items=max_items)
     record = _article_fields(fields, source, body, related_entry=False)
+    if not (record.web_url or record.original_url or record.amp_url or record.cdn_amp_url):
+        fields.problem("webUrl", "no usable webUrl or originalUrl: the article is identified by "
+                       "its file path and cannot merge with links to it; add its URL",
+                       "missing-url", "kept the article without a URL")
     related = []
     for i, item in enumerate(fields.items("related")):
         if not isinstance(item, dict):
