@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -252,3 +253,47 @@ def load_command(url: str, out_dir: Path) -> None:
     with progress_bar("Loading") as progress:
         count = load(out_dir, url, progress)
     click.echo(f"Loaded {count} named graphs into {url}")
+
+
+@main.command("bench")
+@click.option("--articles", default="1000,10000", show_default=True,
+              help="Comma-separated corpus sizes, e.g. 1000,10000,100000.")
+@click.option("--runs", default=3, show_default=True, help="Runs per size; medians are shown.")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path), default=Path("bench-data"),
+              show_default=True, help="Where synthetic corpora and outputs are kept.")
+@click.option("--json-out", type=click.Path(path_type=Path), default=Path("bench.json"),
+              show_default=True, help="Where the figures are written.")
+def bench_command(articles: str, runs: int, data_dir: Path, json_out: Path) -> None:
+    """Time the build against the floor (read + C-loader YAML parse), each in a fresh process.
+
+    \b
+    Example:
+      kg bench --articles 1000,10000,100000 --runs 3
+    """
+    from .bench import bench_size, machine
+    from .fileio import write_text
+
+    sizes = [int(n.replace("_", "")) for n in articles.split(",") if n.strip()]
+    rows = [bench_size(n, data_dir, runs, lambda line: click.echo(line, err=True))
+            for n in sizes]
+    _bench_table(rows, runs)
+    write_text(json_out, json.dumps({"machine": machine(), "runs": runs,
+                                     "sizes": [r.to_dict() for r in rows]}, indent=2) + "\n")
+    click.echo(f"Wrote {json_out}")
+
+
+def _bench_table(rows, runs: int) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"kg bench: medians of {runs} runs, each in a fresh process")
+    for name in ("articles", "triples", "floor s", "build s", "build/floor", "turtle s",
+                 "turtle/floor", "µs/article", "peak RSS MB", "slowest query ms"):
+        table.add_column(name, justify="right")
+    for r in rows:
+        slowest = max(r.queries_ms, key=r.queries_ms.get)
+        table.add_row(f"{r.articles:,}", f"{r.triples:,}", f"{r.floor_s:.2f}", f"{r.build_s:.2f}",
+                      f"{r.build_ratio:.2f}x", f"{r.turtle_s:.2f}", f"{r.turtle_ratio:.2f}x",
+                      f"{r.build_s / r.articles * 1e6:.0f}", f"{r.build_rss_mb:,.0f}",
+                      f"{r.queries_ms[slowest]:.0f} ({slowest})")
+    Console(width=200).print(table)

@@ -1,0 +1,182 @@
+"""`kg bench`: the build against the floor (reading + C-loader YAML parse), measured in fresh
+processes on a synthetic corpus, medians of several runs (SPEC §9).
+
+Each measurement runs as `python -m kg.bench STAGE CORPUS OUT` in its own process, which prints
+one JSON line: its own elapsed seconds (interpreter start-up and imports excluded, so the floor
+and the build are timed alike). The parent reads the child's peak RSS from `os.wait4`.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+STAGES = ("floor", "build", "turtle", "queries")
+
+
+@dataclass
+class Measure:
+    seconds: float
+    rss_mb: float
+    detail: dict = field(default_factory=dict)
+
+
+@dataclass
+class Row:
+    articles: int
+    files: int
+    triples: int
+    floor_s: float
+    build_s: float
+    turtle_s: float
+    build_rss_mb: float
+    queries_ms: dict[str, float]
+
+    @property
+    def build_ratio(self) -> float:
+        return self.build_s / self.floor_s
+
+    @property
+    def turtle_ratio(self) -> float:
+        return self.turtle_s / self.floor_s
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "build_ratio": round(self.build_ratio, 2),
+                "turtle_ratio": round(self.turtle_ratio, 2),
+                "build_us_per_article": round(self.build_s / self.articles * 1e6, 1)}
+
+
+# --- the stages, each run in a fresh process -----------------------------------------------
+
+def _floor(corpus: Path, out: Path) -> dict:
+    import yaml
+
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    files = 0
+    for path in sorted(corpus.rglob("*.md")):
+        text = path.read_text("utf-8")
+        end = text.find("\n---", 3)
+        yaml.load(text[4:end], Loader=loader)
+        files += 1
+    return {"files": files}
+
+
+def _build(corpus: Path, out: Path) -> dict:
+    import kg
+
+    result = kg.build([corpus])
+    kg.write_outputs(result, out)
+    return {"articles": result.graph.counts()["articles"]}
+
+
+def _turtle(corpus: Path, out: Path) -> dict:
+    """Only the Turtle write is timed: the graph is built first, outside the clock."""
+    import kg
+    from kg import rdf
+
+    result = kg.build([corpus])
+    start = time.perf_counter()
+    rdf.write(result.graph, out / "bench-graph.ttl", "turtle")
+    return {"seconds": time.perf_counter() - start}
+
+
+def _queries(corpus: Path, out: Path) -> dict:
+    from kg.store import bundled_queries, open_store, read_query, run_query
+
+    store = open_store(out)
+    timings = {}
+    for name, path in bundled_queries().items():
+        start = time.perf_counter()
+        answer = run_query(store, read_query(str(path)))
+        if answer.kind == "select":
+            sum(1 for _ in answer.result)
+        timings[name] = round((time.perf_counter() - start) * 1000, 1)
+    return {"queries_ms": timings}
+
+
+_RUNNERS: dict[str, Callable[[Path, Path], dict]] = {
+    "floor": _floor, "build": _build, "turtle": _turtle, "queries": _queries}
+
+
+def _child(stage: str, corpus: str, out: str) -> None:
+    start = time.perf_counter()
+    detail = _RUNNERS[stage](Path(corpus), Path(out))
+    seconds = detail.pop("seconds", time.perf_counter() - start)
+    print(json.dumps({"seconds": seconds, "detail": detail}))
+
+
+def measure(stage: str, corpus: Path, out: Path) -> Measure:
+    """Run one stage in a fresh interpreter; its time and its peak resident memory."""
+    with tempfile.TemporaryFile("w+") as stdout:
+        process = subprocess.Popen([sys.executable, "-m", "kg.bench", stage, str(corpus),
+                                    str(out)], stdout=stdout)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode:
+            raise RuntimeError(f"bench stage {stage} failed with exit {process.returncode}")
+        stdout.seek(0)
+        answer = json.loads(stdout.read().strip().splitlines()[-1])
+    return Measure(answer["seconds"], usage.ru_maxrss / 1024, answer["detail"])
+
+
+# --- the whole benchmark -------------------------------------------------------------------
+
+def corpus_for(n: int, data_dir: Path, seed: int = 0) -> Path:
+    """The synthetic corpus of `n` articles, generated once and kept for later runs."""
+    from .bench_corpus import write_corpus
+
+    folder = data_dir / f"corpus-{n}-seed{seed}"
+    done = folder / ".complete"
+    if not done.exists():
+        write_corpus(folder, n, seed)
+        done.touch()
+    return folder
+
+
+def bench_size(n: int, data_dir: Path, runs: int, report: Callable[[str], None]) -> Row:
+    corpus = corpus_for(n, data_dir)
+    out = data_dir / f"out-{n}"
+    samples: dict[str, list[Measure]] = {stage: [] for stage in STAGES}
+    for run in range(runs):
+        for stage in STAGES:
+            samples[stage].append(measure(stage, corpus, out))
+            report(f"{n:,} articles, run {run + 1}/{runs}: {stage} "
+                   f"{samples[stage][-1].seconds:.2f} s")
+    names = samples["queries"][0].detail["queries_ms"]
+    return Row(
+        articles=samples["build"][0].detail["articles"],
+        files=samples["floor"][0].detail["files"],
+        triples=_lines(out / "graph.nt"),
+        floor_s=_median(samples["floor"]),
+        build_s=_median(samples["build"]),
+        turtle_s=_median(samples["turtle"]),
+        build_rss_mb=round(statistics.median(m.rss_mb for m in samples["build"]), 1),
+        queries_ms={q: statistics.median(m.detail["queries_ms"][q] for m in samples["queries"])
+                    for q in names},
+    )
+
+
+def _lines(path: Path) -> int:
+    with open(path, "rb") as handle:
+        return sum(1 for _ in handle)
+
+
+def _median(measures: list[Measure]) -> float:
+    return round(statistics.median(m.seconds for m in measures), 3)
+
+
+def machine() -> dict:
+    return {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+            "platform": sys.platform}
+
+
+if __name__ == "__main__":
+    _child(*sys.argv[1:4])
