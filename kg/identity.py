@@ -83,7 +83,10 @@ def provider_key(domain: str) -> str | None:
     """
     text = _strip_controls(domain).strip().lower()
     if "//" in text:
-        text = urlsplit(text).hostname or ""
+        try:
+            text = urlsplit(text).hostname or ""
+        except ValueError:  # "https://[" and the like: no host to be had
+            return None
     text = text.split("/")[0].split(":")[0].strip(".")
     host = _ascii_host(text)
     if not host or "." not in host:

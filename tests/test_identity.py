@@ -63,3 +63,8 @@ def test_minted_iris_are_valid_and_stable(key):
         assert iri.startswith("https://data.example.com/kg/") and iri.isascii()
         ox.NamedNode(iri)
     assert minter.topic(key) == IriMinter("https://data.example.com/kg/").topic(key)
+
+
+@pytest.mark.parametrize("domain", ["https://[", "//[::1", "http://]x.com", "https://a[b]c.com"])
+def test_provider_key_survives_broken_bracket_urls(domain):
+    assert provider_key(domain) is None
