@@ -127,7 +127,8 @@ def vis_nodes(page: str) -> list[dict]:
     return json.loads(line.split("new vis.DataSet(", 1)[1].rsplit(")", 1)[0])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+# CI runs a fixed set of examples (a red CI must be reproducible); elsewhere they vary.
+@settings(max_examples=60, deadline=None, derandomize=os.environ.get("CI") == "true", suppress_health_check=[HealthCheck.too_slow,
                                                                  HealthCheck.function_scoped_fixture])
 @given(st.lists(ARTICLE_DATA, min_size=1, max_size=4), st.lists(URLISH, min_size=4, max_size=4))
 def test_arbitrary_unicode_round_trips(tmp_path_factory, docs, urls):
