@@ -1,7 +1,8 @@
 """A synthetic corpus shaped like the real one, for benchmarks and scale tests.
 
 Providers follow a long-tail distribution, topics come from the built-in taxonomy (so they have
-a hierarchy), about half the articles list related articles, some of which point into the corpus
+a hierarchy), a quarter of the articles list one to three related articles (0.5 per article, as in
+the real corpus), some of which point into the corpus
 through AMP or tracking-parameter variants of their URLs, and a few files repeat a URL.
 """
 
@@ -45,8 +46,8 @@ def write_corpus(folder: str | os.PathLike, n: int, seed: int = 0) -> list[Path]
             urls.append(url)
         article = _article(rng, i, url, domain, topics, start)
         related = []
-        if rng.random() < 0.5:
-            for j in range(rng.randint(1, 6)):
+        if rng.random() < 0.25:  # the real corpus has 0.51 related entries per article
+            for j in range(rng.randint(1, 3)):
                 related.append(_related(rng, i, j, urls, providers, start))
         if related:
             article["related"] = related

