@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from . import __version__
+from .cache import CACHE_DIR
 from .errors import KgError
 from .identity import DEFAULT_BASE_IRI
 from .pipeline import BuildOptions, Progress, build, write_outputs
@@ -58,10 +59,15 @@ def main() -> None:
               help="Skip files larger than this many bytes.")
 @click.option("--max-list-items", default=1000, show_default=True,
               help="Keep at most this many items of any list field of one file.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Parse files in this many processes [default: one per CPU for 400+ files].")
+@click.option("--no-cache", is_flag=True,
+              help="Parse every file again instead of reusing OUT/.kg-cache for unchanged ones.")
 @click.option("--strict", is_flag=True, help="Exit with code 1 when any input was bad.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
 def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_http: bool,
-                  max_file_size: int, max_list_items: int, strict: bool, quiet: bool) -> None:
+                  max_file_size: int, max_list_items: int, workers: int | None, no_cache: bool,
+                  strict: bool, quiet: bool) -> None:
     """Read article files, folders or globs and write the graph into the output folder.
 
     \b
@@ -69,9 +75,11 @@ def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_h
       kg build examples/articles
       kg build ../corpus -o out --base-iri https://data.example.com/news/
       kg build 'articles/**/*.md' --strict
+      kg build ../corpus --workers 4 --no-cache
     """
     options = BuildOptions(base_iri=base_iri, schema=SCHEMA_HTTP if schema_http else SCHEMA_HTTPS,
-                           read=ReadOptions(max_file_size, max_list_items))
+                           read=ReadOptions(max_file_size, max_list_items), workers=workers,
+                           cache_dir=None if no_cache else out_dir / CACHE_DIR)
     with progress_bar("Reading") as progress:
         result = build(paths, options, progress)
     written = write_outputs(result, out_dir)
@@ -83,7 +91,8 @@ def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_h
         if hidden > 0:
             click.echo(f"... and {hidden} more warnings in {out_dir / 'warnings.json'}", err=True)
     click.echo(
-        f"Read {summary['files_read']} files: {summary['articles']} articles, "
+        f"Read {summary['files_read']} files{_cached(summary['files_cached'])}: "
+        f"{summary['articles']} articles, "
         f"{summary['providers']} providers, {summary['topics']} topics, "
         f"{summary['images']} images; "
         f"{summary['publisher_edges']} publisher, {summary['about_edges']} about, "
@@ -96,6 +105,10 @@ def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_h
         click.echo("Wrote " + ", ".join(str(p) for p in written))
     if strict and result.warnings:
         sys.exit(1)
+
+
+def _cached(count: int) -> str:
+    return f" ({count} unchanged, from the cache)" if count else ""
 
 
 @contextmanager

@@ -58,6 +58,7 @@ class Build:
     files_read: int
     files_ignored: int
     options: BuildOptions = field(default_factory=BuildOptions)
+    files_cached: int = 0
 
     @cached_property
     def rdf(self) -> Graph:
@@ -78,6 +79,7 @@ class Build:
         return {
             "files_read": self.files_read,
             "files_ignored": self.files_ignored,
+            "files_cached": self.files_cached,
             **counts,
             "warnings": len(self.warnings),
             "notices": len(self.problems) - len(self.warnings),
@@ -102,20 +104,22 @@ def build(paths: Iterable[str | os.PathLike], options: BuildOptions = BuildOptio
         records.extend(default_taxonomy().records)
     ignored = 0
     with fewer_gc_passes():
-        for result in read_all(files, options, progress):
+        results, cached = read_all(files, options, progress)
+        for result in results:
             records.extend(result.records)
             problems.extend(result.problems)
             ignored += result.skipped and not result.problems
         graph, extract_problems = extract_graph(records, IriMinter(options.base_iri))
     problems.extend(extract_problems)
     problems.sort(key=lambda p: (p.source, p.line or 0, p.field or ""))
-    return Build(graph, problems, len(files) - ignored, ignored, options)
+    return Build(graph, problems, len(files) - ignored, ignored, options, cached)
 
 
 def read_all(files: list[InputFile], options: BuildOptions,
-             progress: Progress | None = None) -> list[SourceResult]:
-    """Every file's records and problems, in file order: from the cache where the content is
-    unchanged, the rest parsed (in worker processes when there are many)."""
+             progress: Progress | None = None) -> tuple[list[SourceResult], int]:
+    """Every file's records and problems, in file order, and how many came from the cache: a
+    file whose content is unchanged is not parsed again, the rest are (in worker processes
+    when there are many)."""
     results: list[SourceResult | None] = [None] * len(files)
     fingerprint = f"{code_fingerprint()} {options.read!r}"
     cache = read_cache.load(options.cache_dir, fingerprint) if options.cache_dir else None
@@ -135,7 +139,7 @@ def read_all(files: list[InputFile], options: BuildOptions,
     if cache is not None:
         read_cache.save(options.cache_dir, fingerprint,
                         {_cache_key(files[i]): (d, results[i]) for i, d in digests.items()})
-    return results  # type: ignore[return-value]
+    return results, done  # type: ignore[return-value]
 
 
 def _digest(item: InputFile, read: ReadOptions) -> str | None:
