@@ -19,7 +19,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-STAGES = ("floor", "build", "turtle", "queries")
+STAGES = ("floor", "build", "rebuild", "turtle", "queries")
+CACHE = ".kg-cache"
 
 
 @dataclass
@@ -36,6 +37,7 @@ class Row:
     triples: int
     floor_s: float
     build_s: float
+    rebuild_s: float
     turtle_s: float
     build_rss_mb: float
     queries_ms: dict[str, float]
@@ -45,13 +47,18 @@ class Row:
         return self.build_s / self.floor_s
 
     @property
+    def rebuild_share(self) -> float:
+        return self.rebuild_s / self.build_s
+
+    @property
     def turtle_ratio(self) -> float:
         return self.turtle_s / self.floor_s
 
     def to_dict(self) -> dict:
         return {**asdict(self), "build_ratio": round(self.build_ratio, 2),
                 "turtle_ratio": round(self.turtle_ratio, 2),
-                "build_us_per_article": round(self.build_s / self.articles * 1e6, 1)}
+                "rebuild_share": round(self.rebuild_share, 3),
+                "build_us_per_file": round(self.build_s / self.files * 1e6, 1)}
 
 
 # --- the stages, each run in a fresh process -----------------------------------------------
@@ -70,11 +77,34 @@ def _floor(corpus: Path, out: Path) -> dict:
 
 
 def _build(corpus: Path, out: Path) -> dict:
+    """A clean build as `kg build` does it: no cache to read, the cache written for later."""
+    import shutil
+
     import kg
 
-    result = kg.build([corpus])
+    shutil.rmtree(out / CACHE, ignore_errors=True)
+    start = time.perf_counter()
+    result = kg.build([corpus], kg.BuildOptions(cache_dir=out / CACHE))
     kg.write_outputs(result, out)
-    return {"articles": result.graph.counts()["articles"]}
+    return {"seconds": time.perf_counter() - start,
+            "articles": result.graph.counts()["articles"]}
+
+
+def _rebuild(corpus: Path, out: Path) -> dict:
+    """A rebuild after one file changed, with the cache the clean build left."""
+    import kg
+
+    edited = min(corpus.rglob("*.md"))
+    original = edited.read_bytes()
+    edited.write_bytes(original + b"\nOne more line, edited for the benchmark.\n")
+    try:
+        start = time.perf_counter()
+        result = kg.build([corpus], kg.BuildOptions(cache_dir=out / CACHE))
+        kg.write_outputs(result, out)
+        seconds = time.perf_counter() - start
+    finally:
+        edited.write_bytes(original)
+    return {"seconds": seconds, "cached": result.files_cached}
 
 
 def _turtle(corpus: Path, out: Path) -> dict:
@@ -103,7 +133,8 @@ def _queries(corpus: Path, out: Path) -> dict:
 
 
 _RUNNERS: dict[str, Callable[[Path, Path], dict]] = {
-    "floor": _floor, "build": _build, "turtle": _turtle, "queries": _queries}
+    "floor": _floor, "build": _build, "rebuild": _rebuild, "turtle": _turtle,
+    "queries": _queries}
 
 
 def _child(stage: str, corpus: str, out: str) -> None:
@@ -157,6 +188,7 @@ def bench_size(n: int, data_dir: Path, runs: int, report: Callable[[str], None])
         triples=_lines(out / "graph.nt"),
         floor_s=_median(samples["floor"]),
         build_s=_median(samples["build"]),
+        rebuild_s=_median(samples["rebuild"]),
         turtle_s=_median(samples["turtle"]),
         build_rss_mb=round(statistics.median(m.rss_mb for m in samples["build"]), 1),
         queries_ms={q: statistics.median(m.detail["queries_ms"][q] for m in samples["queries"])

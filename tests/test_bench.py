@@ -1,0 +1,27 @@
+"""`kg bench` itself, on a tiny corpus: every stage runs in its own process and is reported."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+
+from kg.store import bundled_queries
+
+KG = shutil.which("kg")
+
+
+def test_bench_runs_every_stage_and_writes_json(tmp_path):
+    out = tmp_path / "bench.json"
+    done = subprocess.run([KG, "bench", "--articles", "60", "--runs", "1", "--data",
+                           str(tmp_path / "data"), "--json-out", str(out)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "build/floor" in done.stdout
+    (row,) = json.loads(out.read_text())["sizes"]
+    assert row["files"] == 60
+    assert row["articles"] >= 60 and row["triples"] > 60 * 20
+    assert 0 < row["floor_s"] < row["build_s"]
+    assert row["rebuild_s"] > 0 and row["turtle_s"] > 0
+    assert row["build_rss_mb"] > 50
+    assert set(row["queries_ms"]) == set(bundled_queries()) and len(row["queries_ms"]) >= 10
