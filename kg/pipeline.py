@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import gc
 import os
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
@@ -181,12 +183,28 @@ def read_many(files: list[InputFile], read: ReadOptions, workers: int | None = N
         return
     chunks = [files[i:i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
     done = 0
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent,
+                             initargs=(os.getpid(),)) as pool:
         for chunk_results in pool.map(_read_chunk, chunks, [read] * len(chunks)):
             yield from chunk_results
             done += len(chunk_results)
             if progress:
                 progress(done, len(files))
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Make a worker end when the build that started it is killed.
+
+    Workers wait on a pipe that every worker also holds open, so a killed parent (SIGKILL,
+    the OOM killer) would otherwise leave them waiting for ever.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="kg-parent-watch").start()
 
 
 def _read_chunk(files: list[InputFile], read: ReadOptions) -> list[SourceResult]:

@@ -174,12 +174,43 @@ def test_killed_build_leaves_complete_outputs(tmp_path):
                            capture_output=True, timeout=300)
     assert first.returncode == 0
     complete = len(list(ox.parse(path=str(out / "graph.ttl"), format=ox.RdfFormat.TURTLE)))
-    for delay in (0.5, 1.5, 2.5, 3.5):
+    for delay, cache in ((0.5, "--no-cache"), (1.5, "--no-cache"), (2.5, "-q"), (3.5, "-q")):
         process = subprocess.Popen([KG, "build", str(tmp_path / "articles"), "-o", str(out),
-                                    "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                    "-q", cache],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         time.sleep(delay)
         os.kill(process.pid, signal.SIGKILL)
         process.wait()
         triples = list(ox.parse(path=str(out / "graph.ttl"), format=ox.RdfFormat.TURTLE))
         assert len(triples) == complete
         json.loads((out / "warnings.json").read_text("utf-8"))
+
+
+def test_killed_build_leaves_no_worker_processes(tmp_path):
+    write_corpus(tmp_path / "articles", 3000, seed=8)
+    out = tmp_path / "out"
+    process = subprocess.Popen([KG, "build", str(tmp_path / "articles"), "-o", str(out), "-q",
+                                "--workers", "2"], stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(survivors(str(out), wait=0)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the two workers are parsing
+    assert len(survivors(str(out), wait=0)) == 3
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait()
+    assert not survivors(str(out), wait=5), "worker processes outlived the killed build"
+
+
+def survivors(marker: str, wait: float) -> list[int]:
+    """Processes whose command line names `marker`, after waiting up to `wait` seconds."""
+    deadline = time.monotonic() + wait
+    while True:
+        found = []
+        for proc in Path("/proc").iterdir():
+            try:
+                if proc.name.isdigit() and marker in (proc / "cmdline").read_text():
+                    found.append(int(proc.name))
+            except OSError:
+                continue
+        if not found or time.monotonic() > deadline:
+            return found
+        time.sleep(0.2)
