@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import glob
 import os
 from dataclasses import dataclass
@@ -30,14 +31,26 @@ class InputFile:
 
 def discover(paths: list[str | os.PathLike]) -> list[InputFile]:
     """Every input file under the given files, folders and globs, sorted, hidden files skipped."""
-    found: dict[Path, InputFile] = {}
+    found: dict[str, InputFile] = {}
     for given in paths:
         for item in _expand(str(given)):
-            found.setdefault(item.path.resolve(), item)
+            found.setdefault(_identity(item.path), item)
     if not found:
         shown = ", ".join(str(p) for p in paths) or "(nothing)"
         raise NoInputError(f"no input files found in {shown}: give article files, folders or globs")
     return sorted(found.values(), key=lambda f: (f.relpath, str(f.path)))
+
+
+def _identity(path: Path) -> str:
+    """The real path of a file, for dropping a file given twice; the folder is resolved once
+    per folder (resolving each of 100,000 files took 7 s)."""
+    folder = _real_folder(str(path.parent))
+    return os.path.join(folder, path.name)
+
+
+@functools.lru_cache(maxsize=4096)
+def _real_folder(folder: str) -> str:
+    return os.path.realpath(folder)
 
 
 def _expand(given: str) -> list[InputFile]:
@@ -45,7 +58,7 @@ def _expand(given: str) -> list[InputFile]:
     if path.is_file():
         return [InputFile(path, path.name)]
     if path.is_dir():
-        return [InputFile(p, p.relative_to(path).as_posix()) for p in _walk(path)]
+        return _walk(path)
     if glob.has_magic(given):
         root = Path(given.split("*")[0].split("?")[0].split("[")[0])
         root = root if root.is_dir() else root.parent
@@ -55,11 +68,17 @@ def _expand(given: str) -> list[InputFile]:
     return []
 
 
-def _walk(root: Path) -> list[Path]:
+def _walk(root: Path) -> list[InputFile]:
+    """Every visible file under `root`, with its path relative to `root`; the relative part is
+    made once per folder (Path.relative_to per file was most of discovery's time)."""
     out = []
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
-        out.extend(Path(dirpath, f) for f in sorted(filenames) if not f.startswith("."))
+        folder = Path(dirpath)
+        prefix = Path(os.path.relpath(dirpath, root)).as_posix() + "/"
+        prefix = "" if prefix == "./" else prefix
+        out.extend(InputFile(folder / name, prefix + name)
+                   for name in sorted(filenames) if not name.startswith("."))
     return out
 
 
