@@ -16,15 +16,13 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from .fileio import atomic_path
+from .fileio import atomic_path, content_hash
 from .model import SourceResult
 
 CACHE_DIR = ".kg-cache"
 CACHE_FILE = "reads.pickle"
-
-
-def content_hash(data: bytes) -> str:
-    return hashlib.blake2b(data, digest_size=16).hexdigest()
+__all__ = ["CACHE_DIR", "CACHE_FILE", "ReadCache", "code_fingerprint", "content_hash", "load",
+           "save"]
 
 
 @cache

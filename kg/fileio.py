@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import tempfile
 from collections.abc import Iterator
@@ -30,3 +31,8 @@ def atomic_path(target: str | os.PathLike) -> Iterator[Path]:
 def write_text(target: str | os.PathLike, text: str) -> None:
     with atomic_path(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+def content_hash(data: bytes) -> str:
+    """The hash that identifies a file's content in the read cache."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()

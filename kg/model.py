@@ -128,3 +128,4 @@ class SourceResult:
     records: list[Record] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     skipped: bool = False
+    digest: str | None = None  # content hash of the bytes read, for the read cache

@@ -126,7 +126,7 @@ def read_all(files: list[InputFile], options: BuildOptions,
     fingerprint = f"{code_fingerprint()} {options.read!r}"
     cache = read_cache.load(options.cache_dir, fingerprint) if options.cache_dir else None
     digests: dict[int, str] = {}
-    if cache is not None:
+    if cache is not None and cache.entries:  # an empty cache: the readers hash what they read
         for i, item in enumerate(files):
             digest = _digest(item, options.read)
             if digest is not None:
@@ -138,6 +138,10 @@ def read_all(files: list[InputFile], options: BuildOptions,
                                          options.workers, _offset(progress, done, len(files))),
                          strict=True):
         results[i] = result
+        if result.digest is None:  # unreadable or too large: not worth remembering
+            digests.pop(i, None)
+        else:  # the hash of the bytes actually parsed
+            digests[i] = result.digest
     if cache is not None:
         read_cache.save(options.cache_dir, fingerprint,
                         {_cache_key(files[i]): (d, results[i]) for i, d in digests.items()})

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import yaml
 
+from ..fileio import content_hash
 from ..model import Problem, SourceResult
 from . import frontmatter, plaintext, taxonomy
 from .fields import describe
@@ -47,6 +48,7 @@ def read_file(item: InputFile, options: ReadOptions = ReadOptions()) -> SourceRe
             result.skipped = True
             return result
         data = item.path.read_bytes()
+        result.digest = content_hash(data)
     except OSError as exc:
         result.problems.append(Problem(item.relpath, f"cannot read: {exc.strerror}", "unreadable",
                                        action="skipped the file"))
