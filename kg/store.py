@@ -30,7 +30,7 @@ RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsForm
                   "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
 
 
-PARALLEL_LOAD_MAX_BYTES = 200 * 1024 * 1024
+PARALLEL_LOAD_MAX_BYTES = 300 * 1024 * 1024
 
 
 def fill_store(out_dir: str | os.PathLike, threads: int | None = None) -> Path:
@@ -39,7 +39,7 @@ def fill_store(out_dir: str | os.PathLike, threads: int | None = None) -> Path:
     One bulk load keeps one core busy, so smaller inputs are cut at line ends into two parts
     loaded side by side: 8.2 s -> 5.8 s for 865,000 quads on two cores. On large inputs the
     gain goes (8.9M quads: 96.6 s -> 94.2 s) while the memory does not (2.1 -> 3.6 GB), so by
-    default inputs over 200 MB load in one part.
+    default inputs over 300 MB (about 15,000 articles) load in one part.
     """
     out = Path(out_dir)
     target = out / STORE_DIR
