@@ -16,13 +16,11 @@ from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from .fileio import atomic_path, content_hash
+from .fileio import atomic_path
 from .model import SourceResult
 
 CACHE_DIR = ".kg-cache"
 CACHE_FILE = "reads.pickle"
-__all__ = ["CACHE_DIR", "CACHE_FILE", "ReadCache", "code_fingerprint", "content_hash", "load",
-           "save"]
 
 
 @cache
@@ -39,20 +37,15 @@ def code_fingerprint() -> str:
 
 @dataclass
 class ReadCache:
-    """relpath -> (content hash, what reading it gave), for one fingerprint."""
+    """file key -> (content hash, what reading it gave), for one fingerprint."""
 
     fingerprint: str
     entries: dict[str, tuple[str, SourceResult]] = field(default_factory=dict)
-    hits: int = 0
-    misses: int = 0
 
-    def get(self, relpath: str, digest: str) -> SourceResult | None:
-        held = self.entries.get(relpath)
-        if held is not None and held[0] == digest:
-            self.hits += 1
-            return held[1]
-        self.misses += 1
-        return None
+    def get(self, key: str, digest: str) -> SourceResult | None:
+        """What the file gave last time, if its content is the same now."""
+        held = self.entries.get(key)
+        return held[1] if held is not None and held[0] == digest else None
 
 
 def load(folder: str | os.PathLike, fingerprint: str) -> ReadCache:
@@ -66,7 +59,6 @@ def load(folder: str | os.PathLike, fingerprint: str) -> ReadCache:
         return ReadCache(fingerprint)
     if not isinstance(held, ReadCache) or held.fingerprint != fingerprint:
         return ReadCache(fingerprint)
-    held.hits = held.misses = 0
     return held
 
 

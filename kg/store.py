@@ -54,12 +54,18 @@ def fill_store(out_dir: str | os.PathLike, threads: int | None = None) -> Path:
     if threads is None:
         small = sum(p.stat().st_size for p in inputs) <= PARALLEL_LOAD_MAX_BYTES
         threads = 2 if small else 1
-    parts = split_lines(inputs, threads)
-    with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="kg-load") as pool:
-        loads = [pool.submit(store.bulk_load, input=part, format=ox.RdfFormat.N_QUADS,
-                             lenient=True) for part in parts]
-        for load in loads:
-            load.result()
+    if threads <= 1:
+        # By path, Oxigraph reads the files itself; a Python stream is read 2 KB at a time,
+        # each read waiting for the GIL while the Turtle and HTML are being written.
+        for path in inputs:
+            store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
+    else:
+        parts = split_lines(inputs, threads)
+        with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="kg-load") as pool:
+            loads = [pool.submit(store.bulk_load, input=part, format=ox.RdfFormat.N_QUADS,
+                                 lenient=True) for part in parts]
+            for load in loads:
+                load.result()
     store.optimize()
     del store  # closes the database before the folder moves
     if target.exists():

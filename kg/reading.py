@@ -1,0 +1,120 @@
+"""Reading every input file: from the read cache where a file is unchanged, the rest parsed,
+in worker processes when there are many. The results come back in file order whatever the
+number of workers, so the build's output does not depend on it.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+from . import cache as read_cache
+from .cache import code_fingerprint
+from .fileio import content_hash
+from .model import SourceResult
+from .sources import InputFile, ReadOptions, read_file
+
+Progress = Callable[[int, int], None]
+
+
+def read_all(files: list[InputFile], read: ReadOptions, workers: int | None = None,
+             cache_dir: Path | None = None,
+             progress: Progress | None = None) -> tuple[list[SourceResult], int]:
+    """Every file's records and problems, in file order, and how many came from the cache: a
+    file whose content is unchanged is not parsed again, the rest are (in worker processes
+    when there are many)."""
+    results: list[SourceResult | None] = [None] * len(files)
+    fingerprint = f"{code_fingerprint()} {read!r}"
+    cache = read_cache.load(cache_dir, fingerprint) if cache_dir else None
+    digests: dict[int, str] = {}
+    if cache is not None and cache.entries:  # an empty cache: the readers hash what they read
+        for i, item in enumerate(files):
+            digest = _digest(item, read)
+            if digest is not None:
+                digests[i] = digest
+                results[i] = cache.get(_cache_key(item), digest)
+    todo = [i for i, held in enumerate(results) if held is None]
+    done = len(files) - len(todo)
+    for i, result in zip(todo, read_many([files[i] for i in todo], read, workers,
+                                         _offset(progress, done, len(files))),
+                         strict=True):
+        results[i] = result
+        if result.digest is None:  # unreadable or too large: not worth remembering
+            digests.pop(i, None)
+        else:  # the hash of the bytes actually parsed
+            digests[i] = result.digest
+    if cache is not None:
+        read_cache.save(cache_dir, fingerprint,
+                        {_cache_key(files[i]): (d, results[i]) for i, d in digests.items()})
+    return results, done  # type: ignore[return-value]
+
+
+def _digest(item: InputFile, read: ReadOptions) -> str | None:
+    """The content hash of a file, or None when it cannot or should not be cached."""
+    try:
+        if item.path.stat().st_size > read.max_file_bytes:
+            return None
+        return content_hash(item.path.read_bytes())
+    except OSError:
+        return None
+
+
+def _cache_key(item: InputFile) -> str:
+    # The relative path goes into every record; the full path tells apart two roots' "a.md".
+    return f"{item.relpath}\n{item.path}"
+
+
+def _offset(progress: Progress | None, done: int, total: int) -> Progress | None:
+    if progress is None:
+        return None
+    progress(done, total)
+    return lambda n, _total: progress(done + n, total)
+
+
+PARALLEL_MIN_FILES = 400  # below this, starting processes costs more than it saves
+CHUNK_FILES = 100
+
+
+def read_many(files: list[InputFile], read: ReadOptions, workers: int | None = None,
+              progress: Progress | None = None) -> Iterator[SourceResult]:
+    """Read files in order; with several workers, in chunks across processes."""
+    if workers is None:
+        workers = min(os.cpu_count() or 1, len(files) // PARALLEL_MIN_FILES)
+    if workers <= 1:
+        for done, item in enumerate(files, 1):
+            yield read_file(item, read)
+            if progress:
+                progress(done, len(files))
+        return
+    chunks = [files[i:i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
+    done = 0
+    with ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent,
+                             initargs=(os.getpid(),)) as pool:
+        for chunk_results in pool.map(_read_chunk, chunks, [read] * len(chunks)):
+            yield from chunk_results
+            done += len(chunk_results)
+            if progress:
+                progress(done, len(files))
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Make a worker end when the build that started it is killed.
+
+    Workers wait on a pipe that every worker also holds open, so a killed parent (SIGKILL,
+    the OOM killer) would otherwise leave them waiting for ever.
+    """
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="kg-parent-watch").start()
+
+
+def _read_chunk(files: list[InputFile], read: ReadOptions) -> list[SourceResult]:
+    return [read_file(item, read) for item in files]
