@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -13,6 +14,8 @@ from corpus_truth import Expected, simple_key
 
 from kg.cli import main
 from kg.store import bundled_queries, open_store, read_query, run_query
+
+DATA = Path(__file__).parent / "data"
 
 
 def kg_query(out, *args) -> tuple[int, str]:
@@ -120,3 +123,15 @@ def test_counts_by_kind(corpus_answers, truth):
     for kind, wanted in (("article", len(truth.nodes)), ("provider", len(truth.providers)),
                          ("topic", len(truth.topics))):
         assert abs(got[kind] - wanted) <= 0.02 * wanted, (kind, got[kind], wanted)
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("path", sorted(DATA.glob("plain-queries/*.rq")), ids=lambda p: p.stem)
+def test_tuned_query_answers_as_its_plain_form(corpus_out, corpus_answers, path):
+    """The bundled queries are shaped for Oxigraph's hash joins; each must answer exactly
+    what its plain single-group form (kept in tests/data/plain-queries) answers."""
+    tuned, _ = corpus_answers[path.stem]
+    answer = run_query(open_store(corpus_out), read_query(str(path)))
+    plain = [{v: (s[v].value if s[v] is not None else None) for v in answer.variables()}
+             for s in answer.result]
+    assert tuned and tuned == plain
