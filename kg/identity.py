@@ -33,6 +33,9 @@ _PATH_SAFE = "/%:@!$&'()*+,;=-._~"
 _QUERY_SAFE = "/%:@!$'()*+,;-._~?"
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _LOOKS_LIKE_HOST = re.compile(r"^[\w-]+(\.[\w-]+)+(/|$)", re.UNICODE)
+# A URL that is already canonical (lower-case host, no port, query or fragment, a path of safe
+# characters) comes back unchanged; most input URLs are, and splitting them costs 70 us each.
+_ALREADY_CANONICAL = re.compile(r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*/[A-Za-z0-9/%:@!$&'()*+,;=._~-]*")
 
 
 def canonical_url(raw: str) -> str | None:
@@ -41,6 +44,12 @@ def canonical_url(raw: str) -> str | None:
     >>> canonical_url("HTTPS://Example.COM:443/a b/?utm_source=x&id=2#top")
     'https://example.com/a%20b/?id=2'
     """
+    if _ALREADY_CANONICAL.fullmatch(raw) and "ampproject" not in raw:
+        return raw
+    return _canonicalise(raw)
+
+
+def _canonicalise(raw: str) -> str | None:
     text = _strip_controls(raw).strip()
     if not text:
         return None

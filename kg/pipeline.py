@@ -11,12 +11,11 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import networkx as nx
 from rdflib import Graph
 
 from . import rdf
-from .analytics import to_networkx
 from .extract import extract_graph
 from .graph import KnowledgeGraph
 from .identity import DEFAULT_BASE_IRI, IriMinter
@@ -27,6 +26,9 @@ from .sources import ReadOptions, default_taxonomy, discover
 from .store import fill_store
 from .viz import write_html
 from .vocab import SCHEMA_HTTPS
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +67,8 @@ class Build:
     @cached_property
     def nx(self) -> nx.MultiDiGraph:
         """The graph as a networkx MultiDiGraph, built on first access."""
+        from .analytics import to_networkx  # networkx takes 0.2 s to import; builds need none
+
         return to_networkx(self.graph)
 
     @property

@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .analytics import Stats
 from .fileio import write_text
 from .model import Problem
+
+if TYPE_CHECKING:
+    from .analytics import Stats  # networkx: 0.2 s at start-up that builds do not need
 
 
 def write_warnings(problems: list[Problem], target: Path) -> Path:

@@ -16,12 +16,15 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
-import requests
 
 from .errors import NoGraphError, QueryError, StoreError
 from .vocab import prefixes
+
+if TYPE_CHECKING:
+    import requests
 
 STORE_DIR = "store"
 QUADS_FILE = "graph.nq"
@@ -251,6 +254,8 @@ def load(out_dir: str | os.PathLike, url: str,
     if not quads.exists():
         raise NoGraphError(f"no {QUADS_FILE} in {out_dir}: run `kg build -o {out_dir}` first")
     graphs = graphs_in(quads)
+    import requests  # only `kg load` talks to a server
+
     with requests.Session() as session:
         for done, (graph, triples) in enumerate(sorted(graphs.items()), 1):
             body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)

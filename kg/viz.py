@@ -19,8 +19,6 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pyvis.network import Network
-
 from .fileio import write_text
 from .graph import EdgeKind, KnowledgeGraph, Node, NodeKind
 
@@ -58,6 +56,8 @@ def write_html(graph: KnowledgeGraph, target: str | os.PathLike,
 
 
 def render(graph: KnowledgeGraph, max_nodes: int = DEFAULT_MAX_NODES) -> str:
+    from pyvis.network import Network  # imports IPython: 0.5 s that only drawing needs
+
     view = build_view(graph, max_nodes)
     net = Network(height="100vh", width="100%", directed=True, cdn_resources="in_line",
                   heading="")

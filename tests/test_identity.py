@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from kg.identity import IriMinter, article_key, canonical_url, provider_key, slug
+from kg.identity import IriMinter, _canonicalise, article_key, canonical_url, provider_key, slug
 
 BASE = "https://www.alleywatch.com/2020/11/the-next-stage/"
 
@@ -68,3 +70,24 @@ def test_minted_iris_are_valid_and_stable(key):
 @pytest.mark.parametrize("domain", ["https://[", "//[::1", "http://]x.com", "https://a[b]c.com"])
 def test_provider_key_survives_broken_bracket_urls(domain):
     assert provider_key(domain) is None
+
+
+_HOST = st.from_regex(r"[a-z0-9-]{1,12}(\.[a-z0-9-]{1,12}){0,3}", fullmatch=True)
+_PATH = st.text(alphabet="abcXYZ019/%:@!$&'()*+,;=._~-", max_size=40)
+
+
+@settings(max_examples=400, deadline=None)
+@given(scheme=st.sampled_from(["http", "https"]), host=_HOST, path=_PATH)
+def test_fast_path_agrees_with_the_full_rules(scheme, host, path):
+    """canonical_url returns an already-canonical URL unchanged without splitting it; the
+    full rules must agree that such a URL is already canonical."""
+    url = f"{scheme}://{host}/{path}"
+    assert canonical_url(url) == _canonicalise(url)
+
+
+@pytest.mark.parametrize(("url", "wanted"), [
+    ("https://x-com.cdn.ampproject.org/c/s/x.com/a", "https://x.com/a"),
+    ("https://X.com/a", "https://x.com/a"), ("https://x.com:443/a", "https://x.com/a"),
+    ("https://x.com/a b", "https://x.com/a%20b"), ("https://x.com", "https://x.com/")])
+def test_urls_off_the_fast_path_still_normalise(url, wanted):
+    assert canonical_url(url) == _canonicalise(url) == wanted

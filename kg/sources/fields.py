@@ -14,8 +14,6 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-import ftfy
-
 from ..identity import URL_SAFE, canonical_url
 from ..model import ImageRecord, Problem, Severity
 
@@ -87,6 +85,8 @@ class FieldReader:
             value = value[:MAX_TEXT_CHARS]
         bad = _MOJIBAKE.search(value)
         if bad:
+            import ftfy  # 0.07 s to import, for the rare mojibake
+
             fixed = ftfy.fix_encoding(value)
             if fixed != value:
                 spot = slice(max(0, bad.start() - 20), bad.end() + 20)

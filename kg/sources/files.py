@@ -8,8 +8,6 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-import charset_normalizer
-
 from ..errors import NoInputError
 from ..model import Problem
 
@@ -110,6 +108,8 @@ def decode(data: bytes, source: str, problems: list[Problem]) -> str | None:
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
+        import charset_normalizer  # only for files that are not UTF-8
+
         best = charset_normalizer.from_bytes(data).best()
         encoding = best.encoding if best else "cp1252"
         text = data.decode(encoding, errors="replace")
