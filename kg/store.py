@@ -33,16 +33,19 @@ RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsForm
                   "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
 
 
-PARALLEL_LOAD_MAX_BYTES = 300 * 1024 * 1024
+SIDE_BY_SIDE_MAX_BYTES = 600 * 1024 * 1024
 
 
-def fill_store(out_dir: str | os.PathLike, threads: int | None = None) -> Path:
-    """(Re)create the embedded store from graph.nq and graph.nt, swapped in only when complete.
+def fill_store(out_dir: str | os.PathLike, side_by_side: bool | None = None) -> Path:
+    """(Re)create the embedded store from graph.nt and graph.nq, swapped in only when complete.
 
-    One bulk load keeps one core busy, so smaller inputs are cut at line ends into two parts
-    loaded side by side: 8.2 s -> 5.8 s for 865,000 quads on two cores. On large inputs the
-    gain goes (8.9M quads: 96.6 s -> 94.2 s) while the memory does not (2.1 -> 3.6 GB), so by
-    default inputs over 300 MB (about 15,000 articles) load in one part.
+    The two files fill different indexes, so loading them side by side keeps both cores busy
+    and leaves little for the closing compaction: 10,000 articles 8.7 s -> 5.9 s, 20,000
+    articles 25.6 s -> 19.5 s. On large inputs Oxigraph already loads each file on several
+    threads and the gain goes (100,000 articles: 99 s either way) while the memory does not
+    (1.8 -> 3.2 GB), so by default inputs over 600 MB (about 40,000 articles) load one by one.
+    (Cutting the lines into equal parts instead was as fast to load but needed a compaction
+    that cost more than it saved: 6.9 s + 2.5 s at 10,000 articles.)
     """
     out = Path(out_dir)
     target = out / STORE_DIR
@@ -51,25 +54,17 @@ def fill_store(out_dir: str | os.PathLike, threads: int | None = None) -> Path:
     for leftover in (fresh, old):
         shutil.rmtree(leftover, ignore_errors=True)
     store = ox.Store(str(fresh))
-    # An N-Triples line is an N-Quads line in the default graph, so both files form one input.
-    # lenient: the files were just written by kg and parsed strictly for Turtle already.
     inputs = [out / TRIPLES_FILE, out / QUADS_FILE]
-    if threads is None:
-        small = sum(p.stat().st_size for p in inputs) <= PARALLEL_LOAD_MAX_BYTES
-        threads = 2 if small else 1
-    if threads <= 1:
-        # By path, Oxigraph reads the files itself; a Python stream is read 2 KB at a time,
-        # each read waiting for the GIL while the Turtle and HTML are being written.
-        for path in inputs:
-            store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
-    else:
-        parts = split_lines(inputs, threads)
-        with ThreadPoolExecutor(max_workers=len(parts), thread_name_prefix="kg-load") as pool:
-            loads = [pool.submit(store.bulk_load, input=part, format=ox.RdfFormat.N_QUADS,
-                                 lenient=True) for part in parts]
-            for load in loads:
+    if side_by_side is None:
+        side_by_side = sum(p.stat().st_size for p in inputs) <= SIDE_BY_SIDE_MAX_BYTES
+    if side_by_side:
+        with ThreadPoolExecutor(max_workers=len(inputs), thread_name_prefix="kg-load") as pool:
+            for load in [pool.submit(_bulk_load, store, path) for path in inputs]:
                 load.result()
-    store.optimize()
+    else:
+        for path in inputs:
+            _bulk_load(store, path)
+    store.optimize()  # without it, lookups of long strings were 4x slower at 100,000 articles
     del store  # closes the database before the folder moves
     if target.exists():
         target.rename(old)
@@ -78,56 +73,10 @@ def fill_store(out_dir: str | os.PathLike, threads: int | None = None) -> Path:
     return target
 
 
-class LineRanges:
-    """A readable stream over byte ranges of files, each range starting and ending at a line."""
-
-    def __init__(self, ranges: list[tuple[Path, int, int]]) -> None:
-        self._ranges = list(ranges)
-        self._handle = None
-        self._left = 0
-
-    def read(self, size: int = -1) -> bytes:
-        while self._left == 0:
-            if self._handle:
-                self._handle.close()
-                self._handle = None
-            if not self._ranges:
-                return b""
-            path, start, end = self._ranges.pop(0)
-            self._handle = open(path, "rb")  # noqa: SIM115 - closed when its range is read
-            self._handle.seek(start)
-            self._left = end - start
-        size = self._left if size is None or size < 0 else min(size, self._left)
-        data = self._handle.read(size)
-        self._left -= len(data)
-        return data
-
-
-def split_lines(paths: list[Path], parts: int) -> list[LineRanges]:
-    """The concatenation of `paths` cut into about `parts` equal streams at line ends."""
-    sizes = [p.stat().st_size for p in paths]
-    share = max(1, sum(sizes) // max(1, parts))
-    streams: list[list[tuple[Path, int, int]]] = [[]]
-    room = share
-    for path, size in zip(paths, sizes, strict=True):
-        start = 0
-        while start < size:
-            end = size if size - start <= room else _line_end(path, start + room)
-            streams[-1].append((path, start, end))
-            room -= end - start
-            start = end
-            if room <= 0:
-                streams.append([])
-                # the last stream takes whatever remains
-                room = share if len(streams) < parts else sum(sizes)
-    return [LineRanges(ranges) for ranges in streams if ranges]
-
-
-def _line_end(path: Path, position: int) -> int:
-    with open(path, "rb") as handle:
-        handle.seek(position)
-        handle.readline()
-        return handle.tell()
+def _bulk_load(store: ox.Store, path: Path) -> None:
+    # By path, Oxigraph reads the file itself, without the GIL; an N-Triples line is an N-Quads
+    # line in the default graph. lenient: kg just wrote these files and Turtle-parsed graph.nt.
+    store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
 
 
 def open_store(out_dir: str | os.PathLike) -> ox.Store:
@@ -266,6 +215,8 @@ def load(out_dir: str | os.PathLike, url: str,
 
 
 def _put(session: requests.Session, url: str, graph: str, body: bytes, timeout: float) -> None:
+    import requests
+
     try:
         response = session.put(url, params={"graph": graph}, data=body, timeout=timeout,
                                headers={"Content-Type": "application/n-triples"})
