@@ -14,7 +14,7 @@ from . import __version__
 from .cache import CACHE_DIR
 from .errors import KgError
 from .identity import DEFAULT_BASE_IRI
-from .pipeline import BuildOptions, Progress, build, write_outputs
+from .pipeline import BuildOptions, Progress, build_and_write
 from .sources import ReadOptions
 from .sources.files import DEFAULT_MAX_FILE_BYTES
 from .vocab import SCHEMA_HTTP, SCHEMA_HTTPS
@@ -81,13 +81,12 @@ def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_h
                            read=ReadOptions(max_file_size, max_list_items), workers=workers,
                            cache_dir=None if no_cache else out_dir / CACHE_DIR)
     with progress_bar("Reading") as progress:
-        result = build(paths, options, progress)
-    written = write_outputs(result, out_dir)
-    summary = result.summary()
+        report = build_and_write(paths, options, out_dir, progress)
+    summary, warnings = report.summary, report.warnings
     if not quiet:
-        for problem in result.warnings[:SHOWN_WARNINGS]:
+        for problem in warnings[:SHOWN_WARNINGS]:
             click.echo(f"warning: {problem}", err=True)
-        hidden = len(result.warnings) - SHOWN_WARNINGS
+        hidden = len(warnings) - SHOWN_WARNINGS
         if hidden > 0:
             click.echo(f"... and {hidden} more warnings in {out_dir / 'warnings.json'}", err=True)
     click.echo(
@@ -102,8 +101,8 @@ def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_h
         kinds = ", ".join(f"{k} {n}" for k, n in summary["warnings_by_kind"].items())
         click.echo(f"Warnings by kind: {kinds}; {summary['files_skipped']} files skipped whole.")
     if not quiet:
-        click.echo("Wrote " + ", ".join(str(p) for p in written))
-    if strict and result.warnings:
+        click.echo("Wrote " + ", ".join(str(p) for p in report.written))
+    if strict and warnings:
         sys.exit(1)
 
 

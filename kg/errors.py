@@ -19,3 +19,7 @@ class QueryError(KgError):
 
 class StoreError(KgError):
     """A remote triple store could not be reached or refused the data."""
+
+
+class BuildProcessError(KgError):
+    """The process that builds the graph ended without an answer (killed, out of memory)."""

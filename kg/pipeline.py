@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from rdflib import Graph
 
 from . import rdf
+from .child import call_in_child
 from .extract import extract_graph
 from .graph import KnowledgeGraph
 from .identity import DEFAULT_BASE_IRI, IriMinter
@@ -23,7 +24,7 @@ from .model import Problem, Record, Severity
 from .reading import Progress, read_all
 from .report import write_warnings
 from .sources import ReadOptions, default_taxonomy, discover
-from .store import fill_store
+from .store import TRIPLES_FILE, fill_store
 from .viz import write_html
 from .vocab import SCHEMA_HTTPS
 
@@ -118,23 +119,52 @@ def build(paths: Iterable[str | os.PathLike], options: BuildOptions = BuildOptio
 
 
 def write_outputs(result: Build, out_dir: str | os.PathLike) -> list[Path]:
-    """Write every output file into `out_dir`, each replaced atomically.
-
-    Oxigraph's bulk loader runs on one core without the GIL for about a third of a build, so
-    the store fills in a thread while the Turtle, HTML view and warnings are written.
-    """
+    """Write every output file into `out_dir`, each replaced atomically."""
     out = Path(out_dir)
+    return _write_from_lines(out, result.options.schema, _write_from_graph(result, out))
+
+
+@dataclass(frozen=True, slots=True)
+class BuildReport:
+    """What `kg build` tells its user: the summary, the warnings and the files written."""
+
+    summary: dict[str, object]
+    warnings: list[Problem]
+    written: list[Path]
+
+
+def build_and_write(paths: Iterable[str | os.PathLike], options: BuildOptions,
+                    out_dir: str | os.PathLike, progress: Progress | None = None) -> BuildReport:
+    """`kg build`: the graph is built and the files that need it written in a child process,
+    whose memory (1.8 GB at 100,000 articles) goes back to the system before the store fills
+    from graph.nt and graph.nq."""
+    out = Path(out_dir)
+    report = call_in_child(_build_in_child, list(paths), options, out, progress=progress)
+    return replace(report, written=_write_from_lines(out, options.schema, report.written))
+
+
+def _build_in_child(paths: list[str | os.PathLike], options: BuildOptions, out: Path,
+                    progress: Progress | None) -> BuildReport:
+    result = build(paths, options, progress)
+    return BuildReport(result.summary(), result.warnings, _write_from_graph(result, out))
+
+
+def _write_from_graph(result: Build, out: Path) -> list[Path]:
+    """graph.nt, graph.nq, the HTML view and warnings.json: the outputs that need the graph."""
     out.mkdir(parents=True, exist_ok=True)
     with fewer_gc_passes():
         nt, nq = rdf.write_lines(result.graph, out, result.options.schema)
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store") as pool:
-            store = pool.submit(fill_store, out)
-            written = [rdf.turtle_from_ntriples(nt, out / "graph.ttl", result.options.schema),
-                       nt, nq]
-            written.append(write_html(result.graph, out / "graph.html"))
-            written.append(write_warnings(result.problems, out / "warnings.json"))
-            written.append(store.result())
-    return written
+        return [nt, nq, write_html(result.graph, out / "graph.html"),
+                write_warnings(result.problems, out / "warnings.json")]
+
+
+def _write_from_lines(out: Path, schema: str, written: list[Path]) -> list[Path]:
+    """graph.ttl and the store, made from graph.nt and graph.nq side by side: Oxigraph does
+    both without the GIL."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store") as pool:
+        store = pool.submit(fill_store, out)
+        ttl = rdf.turtle_from_ntriples(out / TRIPLES_FILE, out / "graph.ttl", schema)
+        return [ttl, *written, store.result()]
 
 
 @contextmanager

@@ -92,7 +92,7 @@ def read_many(files: list[InputFile], read: ReadOptions, workers: int | None = N
         return
     chunks = [files[i:i + CHUNK_FILES] for i in range(0, len(files), CHUNK_FILES)]
     done = 0
-    with ProcessPoolExecutor(max_workers=workers, initializer=_exit_with_parent,
+    with ProcessPoolExecutor(max_workers=workers, initializer=exit_with_parent,
                              initargs=(os.getpid(),)) as pool:
         for chunk_results in pool.map(_read_chunk, chunks, [read] * len(chunks)):
             yield from chunk_results
@@ -101,7 +101,7 @@ def read_many(files: list[InputFile], read: ReadOptions, workers: int | None = N
                 progress(done, len(files))
 
 
-def _exit_with_parent(parent: int) -> None:
+def exit_with_parent(parent: int) -> None:
     """Make a worker end when the build that started it is killed.
 
     Workers wait on a pipe that every worker also holds open, so a killed parent (SIGKILL,

@@ -1,0 +1,41 @@
+"""The child process `kg build` builds the graph in: answers, progress and failures."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from kg.child import call_in_child
+from kg.errors import BuildProcessError, NoInputError
+
+
+def _counts(limit: int, progress) -> tuple[int, int]:
+    for done in range(1, limit + 1):
+        progress(done, limit)
+    return os.getpid(), limit
+
+
+def _fails(progress) -> None:
+    raise NoInputError("nothing to read in /nowhere")
+
+
+def _dies(progress) -> None:
+    os._exit(9)
+
+
+def test_answer_and_progress_come_back_from_another_process():
+    seen = []
+    pid, limit = call_in_child(_counts, 3, progress=lambda d, t: seen.append((d, t)))
+    assert pid != os.getpid() and limit == 3
+    assert seen == [(1, 3), (2, 3), (3, 3)]
+
+
+def test_an_error_in_the_child_is_raised_in_the_parent():
+    with pytest.raises(NoInputError, match="/nowhere"):
+        call_in_child(_fails)
+
+
+def test_a_child_that_dies_is_reported_not_waited_for():
+    with pytest.raises(BuildProcessError, match="exit code 9"):
+        call_in_child(_dies)
