@@ -5,11 +5,11 @@ from __future__ import annotations
 import gc
 import os
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -121,7 +121,8 @@ def build(paths: Iterable[str | os.PathLike], options: BuildOptions = BuildOptio
 def write_outputs(result: Build, out_dir: str | os.PathLike) -> list[Path]:
     """Write every output file into `out_dir`, each replaced atomically."""
     out = Path(out_dir)
-    return _write_from_lines(out, result.options.schema, _write_from_graph(result, out))
+    return _write_from_lines(out, result.options.schema, _write_from_graph(result, out),
+                             partial(fill_store, out))
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,7 +141,10 @@ def build_and_write(paths: Iterable[str | os.PathLike], options: BuildOptions,
     from graph.nt and graph.nq."""
     out = Path(out_dir)
     report = call_in_child(_build_in_child, list(paths), options, out, progress=progress)
-    return replace(report, written=_write_from_lines(out, options.schema, report.written))
+    # A build that found files in the read cache is a rebuild: the store may change in place.
+    store = partial(fill_store, out, track=options.cache_dir is not None,
+                    in_place=bool(report.summary["files_cached"]))
+    return replace(report, written=_write_from_lines(out, options.schema, report.written, store))
 
 
 def _build_in_child(paths: list[str | os.PathLike], options: BuildOptions, out: Path,
@@ -158,11 +162,12 @@ def _write_from_graph(result: Build, out: Path) -> list[Path]:
                 write_warnings(result.problems, out / "warnings.json")]
 
 
-def _write_from_lines(out: Path, schema: str, written: list[Path]) -> list[Path]:
-    """graph.ttl and the store, made from graph.nt and graph.nq side by side: Oxigraph does
-    both without the GIL."""
+def _write_from_lines(out: Path, schema: str, written: list[Path],
+                      fill: Callable[[], Path]) -> list[Path]:
+    """graph.ttl and the store (`fill`), made from graph.nt and graph.nq side by side:
+    Oxigraph does both without the GIL."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store") as pool:
-        store = pool.submit(fill_store, out)
+        store = pool.submit(fill)
         ttl = rdf.turtle_from_ntriples(out / TRIPLES_FILE, out / "graph.ttl", schema)
         return [ttl, *written, store.result()]
 

@@ -6,10 +6,11 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 
 import kg
-from kg import cache
+from kg import cache, store_update
 from kg.bench_corpus import write_corpus
 
 KG = shutil.which("kg")
@@ -35,6 +36,15 @@ def kg_build(*args: str) -> str:
 def same_outputs(a: Path, b: Path) -> None:
     for name in OUTPUTS:
         assert (a / name).read_bytes() == (b / name).read_bytes(), name
+    assert store_lines(a) == store_lines(b)
+
+
+def store_lines(out: Path) -> list[bytes]:
+    """Every quad of the embedded store, default graph and named graphs, as sorted lines."""
+    store = ox.Store.read_only(str(out / "store"))
+    lines = sorted(store.dump(format=ox.RdfFormat.N_QUADS).splitlines())
+    assert len(lines) > 1000
+    return lines
 
 
 def first_file(folder: Path) -> Path:
@@ -53,8 +63,10 @@ def test_rebuild_after_an_edit_parses_one_file_and_equals_a_clean_build(corpus, 
     text = edited.read_text("utf-8")
     old_title = next(line for line in text.splitlines() if line.startswith("title:"))[7:]
     edited.write_text(text.replace(old_title, "A freshly edited headline"), "utf-8")
+    loaded = (out / "store").stat().st_ino
     again = kg_build(str(work), "-o", str(out))
     assert f"({FILES} unchanged, from the cache)" in again  # all but the edited file
+    assert (out / "store").stat().st_ino == loaded, "the store was reloaded, not updated"
 
     kg_build(str(work), "-o", str(clean), "--no-cache")
     assert not (clean / cache.CACHE_DIR).exists()
@@ -106,3 +118,18 @@ def test_a_damaged_or_foreign_cache_is_ignored(corpus, tmp_path):
         max_file_bytes=1_000_000))
     assert kg.build([corpus], other_limits).files_cached == 0  # other read options: other key
     assert cache.load(folder, "another kg version").entries == {}
+
+
+def test_store_without_its_digests_is_loaded_again_in_full(corpus, tmp_path):
+    work = tmp_path / "articles"
+    shutil.copytree(corpus, work)
+    out, clean = tmp_path / "out", tmp_path / "clean"
+    kg_build(str(work), "-o", str(out))
+    (out / "store" / store_update.DIGESTS_FILE).write_bytes(b"damaged")
+    loaded = (out / "store").stat().st_ino
+    edited = first_file(work)
+    edited.write_text(edited.read_text("utf-8").replace("title: ", "title: Edited ", 1), "utf-8")
+    kg_build(str(work), "-o", str(out))
+    assert (out / "store").stat().st_ino != loaded
+    kg_build(str(work), "-o", str(clean), "--no-cache")
+    same_outputs(out, clean)
