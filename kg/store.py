@@ -57,6 +57,17 @@ def fill_store(out_dir: str | os.PathLike, side_by_side: bool | None = None,
     inputs = [out / TRIPLES_FILE, out / QUADS_FILE]
     if in_place and target.is_dir() and update_in_place(target, inputs):
         return target
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-digest") as pool:
+        # Python reads the lines for their digests while Oxigraph loads them without the GIL.
+        digests = pool.submit(digest_lines, inputs) if track else None
+        _load_afresh(out, inputs, side_by_side)
+        if digests:
+            save_digests(target, digests.result())
+    return target
+
+
+def _load_afresh(out: Path, inputs: list[Path], side_by_side: bool | None) -> None:
+    target = out / STORE_DIR
     fresh = out / f".{STORE_DIR}.new"
     old = out / f".{STORE_DIR}.old"
     for leftover in (fresh, old):
@@ -77,9 +88,6 @@ def fill_store(out_dir: str | os.PathLike, side_by_side: bool | None = None,
         target.rename(old)
     fresh.rename(target)
     shutil.rmtree(old, ignore_errors=True)
-    if track:
-        save_digests(target, digest_lines(inputs))
-    return target
 
 
 def _bulk_load(store: ox.Store, path: Path) -> None:
