@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
-from . import rdf
+from . import rdf, store_update
 from .child import call_in_child
 from .extract import extract_graph
 from .graph import KnowledgeGraph
@@ -24,9 +24,11 @@ from .model import Problem, Record, Severity
 from .reading import Progress, read_all
 from .report import write_warnings
 from .sources import ReadOptions, default_taxonomy, discover
-from .store import TRIPLES_FILE, fill_store
+from .store import QUADS_FILE, STORE_DIR, TRIPLES_FILE, fill_store
 from .viz import write_html
 from .vocab import SCHEMA_HTTPS
+
+STORE_DIGESTS_FILE = "store-digests.pickle"  # in the cache folder until the store has loaded
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -140,17 +142,26 @@ def build_and_write(paths: Iterable[str | os.PathLike], options: BuildOptions,
     whose memory (1.8 GB at 100,000 articles) goes back to the system before the store fills
     from graph.nt and graph.nq."""
     out = Path(out_dir)
-    report = call_in_child(_build_in_child, list(paths), options, out, progress=progress)
-    # A build that found files in the read cache is a rebuild: the store may change in place.
-    store = partial(fill_store, out, track=options.cache_dir is not None,
-                    in_place=bool(report.summary["files_cached"]))
+    report, change, digests = call_in_child(_build_in_child, list(paths), options, out,
+                                            progress=progress)
+    store = partial(fill_store, out, change=change, digests=digests)
     return replace(report, written=_write_from_lines(out, options.schema, report.written, store))
 
 
 def _build_in_child(paths: list[str | os.PathLike], options: BuildOptions, out: Path,
-                    progress: Progress | None) -> BuildReport:
+                    progress: Progress | None
+                    ) -> tuple[BuildReport, store_update.Change | None, Path | None]:
+    """The build, its graph files, and with the read cache on, the plan for the store: the
+    digests of the new lines, and what to replace in place when this is a rebuild."""
     result = build(paths, options, progress)
-    return BuildReport(result.summary(), result.warnings, _write_from_graph(result, out))
+    report = BuildReport(result.summary(), result.warnings, _write_from_graph(result, out))
+    del result  # the digests below reuse the graph's memory instead of adding to it
+    if options.cache_dir is None:
+        return report, None, None
+    digests = options.cache_dir / STORE_DIGESTS_FILE
+    change = store_update.plan(out / STORE_DIR, [out / TRIPLES_FILE, out / QUADS_FILE], digests,
+                               in_place=bool(report.summary["files_cached"]))
+    return report, change, digests
 
 
 def _write_from_graph(result: Build, out: Path) -> list[Path]:

@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING
 import pyoxigraph as ox
 
 from .errors import NoGraphError, QueryError, StoreError
-from .store_update import digest_lines, save_digests, update_in_place
+from .store_update import Change, install_digests
+from .store_update import apply as apply_change
 from .vocab import prefixes
 
 if TYPE_CHECKING:
@@ -38,7 +39,7 @@ SIDE_BY_SIDE_MAX_BYTES = 600 * 1024 * 1024
 
 
 def fill_store(out_dir: str | os.PathLike, side_by_side: bool | None = None,
-               track: bool = False, in_place: bool = False) -> Path:
+               change: Change | None = None, digests: Path | None = None) -> Path:
     """(Re)create the embedded store from graph.nt and graph.nq, swapped in only when complete.
 
     The two files fill different indexes, so loading them side by side keeps both cores busy
@@ -49,20 +50,18 @@ def fill_store(out_dir: str | os.PathLike, side_by_side: bool | None = None,
     (Cutting the lines into equal parts instead was as fast to load but needed a compaction
     that cost more than it saved: 6.9 s + 2.5 s at 10,000 articles.)
 
-    With `track`, a digest of each subject's lines is kept beside the store, and `in_place`
-    then first tries to replace only the subjects whose lines changed (see store_update).
+    A `change` planned against the store's digests replaces only the subjects whose lines
+    changed (see store_update); `digests`, a file of the new lines' digests, then goes beside
+    the store for the next rebuild to compare with.
     """
     out = Path(out_dir)
     target = out / STORE_DIR
-    inputs = [out / TRIPLES_FILE, out / QUADS_FILE]
-    if in_place and target.is_dir() and update_in_place(target, inputs):
-        return target
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-digest") as pool:
-        # Python reads the lines for their digests while Oxigraph loads them without the GIL.
-        digests = pool.submit(digest_lines, inputs) if track else None
-        _load_afresh(out, inputs, side_by_side)
-        if digests:
-            save_digests(target, digests.result())
+    if change is not None and target.is_dir():
+        apply_change(target, change)
+    else:
+        _load_afresh(out, [out / TRIPLES_FILE, out / QUADS_FILE], side_by_side)
+    if digests is not None:
+        install_digests(target, digests)
     return target
 
 

@@ -29,7 +29,8 @@ BlockKey = tuple[int, str]  # (0 for graph.nt, 1 for graph.nq; the subject IRI)
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    digests: dict[BlockKey, bytes]
+    """The subjects whose blocks differ from the store's, and the new lines of those that remain."""
+
     touched: set[BlockKey]
     new_blocks: dict[BlockKey, str]
 
@@ -41,48 +42,50 @@ def blocks(path: Path) -> Iterator[tuple[str, str]]:
             yield subject, "".join(run)
 
 
-def digest_lines(inputs: list[Path]) -> dict[BlockKey, bytes]:
-    return {(i, subject): _digest(block)
-            for i, path in enumerate(inputs) for subject, block in blocks(path)}
+def plan(store_dir: Path, inputs: list[Path], pending: Path, in_place: bool) -> Change | None:
+    """Digest the new lines into `pending` and, with `in_place`, find what differs from the
+    store's digests: None when there are none to compare with or too many blocks differ.
 
-
-def save_digests(store_dir: Path, digests: dict[BlockKey, bytes]) -> None:
-    with atomic_path(store_dir / DIGESTS_FILE) as tmp:
-        tmp.write_bytes(pickle.dumps(digests, protocol=pickle.HIGHEST_PROTOCOL))
-
-
-def update_in_place(store_dir: Path, inputs: list[Path]) -> bool:
-    """Replace the changed subjects' triples in the store; False when a full load is needed."""
-    held = _load_digests(store_dir)
-    if held is None:
-        return False
-    change = _compare(held, inputs)
-    if change is None:
-        return False
-    # Without digests a later build reloads in full, so an update cut short leaves no trace.
-    (store_dir / DIGESTS_FILE).unlink()
-    if change.touched:
-        store = ox.Store(str(store_dir))
-        store.update(_update_text(change))
-        del store  # closes the database
-    save_digests(store_dir, change.digests)
-    return True
-
-
-def _compare(held: dict[BlockKey, bytes], inputs: list[Path]) -> Change | None:
+    Run where memory is already spent (the build's child process): the digests of 700,000
+    blocks take 250 MB, which beside Oxigraph's loader would lift the peak over 2 GB.
+    """
+    held = _load_digests(store_dir) if in_place else None
+    limit = max(100, int(MAX_CHANGED_SHARE * len(held or ())))
     digests: dict[BlockKey, bytes] = {}
-    new_blocks: dict[BlockKey, str] = {}
-    limit = max(100, int(MAX_CHANGED_SHARE * len(held)))
+    new_blocks: dict[BlockKey, str] | None = {} if held is not None else None
     for i, path in enumerate(inputs):
         for subject, block in blocks(path):
             key = (i, subject)
             digest = digests[key] = _digest(block)
-            if held.get(key) != digest:
+            if new_blocks is not None and held.get(key) != digest:
                 new_blocks[key] = block
                 if len(new_blocks) > limit:
-                    return None
+                    new_blocks = None
+    save_digests(pending, digests)
+    if held is None or new_blocks is None:
+        return None
     touched = set(new_blocks) | (held.keys() - digests.keys())
-    return None if len(touched) > limit else Change(digests, touched, new_blocks)
+    return Change(touched, new_blocks) if len(touched) <= limit else None
+
+
+def apply(store_dir: Path, change: Change) -> None:
+    """Replace the touched subjects' triples in one transaction."""
+    # Without digests a later build loads in full, so an update cut short leaves no trace.
+    (store_dir / DIGESTS_FILE).unlink(missing_ok=True)
+    if change.touched:
+        store = ox.Store(str(store_dir))
+        store.update(_update_text(change))
+        del store  # closes the database
+
+
+def install_digests(store_dir: Path, pending: Path) -> None:
+    pending.replace(store_dir / DIGESTS_FILE)
+
+
+def save_digests(target: Path, digests: dict[BlockKey, bytes]) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(target) as tmp:
+        tmp.write_bytes(pickle.dumps(digests, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _update_text(change: Change) -> str:
