@@ -56,6 +56,8 @@ def plan(store_dir: Path, inputs: list[Path], pending: Path, in_place: bool) -> 
     for i, path in enumerate(inputs):
         for subject, block in blocks(path):
             key = (i, subject)
+            if key in digests:  # kg writes a subject's lines together; if not, reload in full
+                new_blocks = None
             digest = digests[key] = _digest(block)
             if new_blocks is not None and held.get(key) != digest:
                 new_blocks[key] = block

@@ -133,3 +133,20 @@ def test_store_without_its_digests_is_loaded_again_in_full(corpus, tmp_path):
     assert (out / "store").stat().st_ino != loaded
     kg_build(str(work), "-o", str(clean), "--no-cache")
     same_outputs(out, clean)
+
+
+def test_a_subject_split_over_two_runs_is_never_patched(tmp_path):
+    """Replacing by subject is only safe when each subject's lines come together."""
+    nt, nq = tmp_path / "graph.nt", tmp_path / "graph.nq"
+    nt.write_text("<http://x/a> <http://x/p> \"1\" .\n", "utf-8")
+    nq.write_text("<http://x/a> <http://x/p> \"1\" <http://x/g> .\n", "utf-8")
+    store_dir = tmp_path / "store"
+    store_dir.mkdir()
+    store_update.plan(store_dir, [nt, nq], store_dir / store_update.DIGESTS_FILE, in_place=False)
+    nt.write_text("<http://x/a> <http://x/p> \"1\" .\n<http://x/b> <http://x/p> \"2\" .\n"
+                  "<http://x/a> <http://x/p> \"3\" .\n", "utf-8")
+    pending = tmp_path / "pending.pickle"
+    assert store_update.plan(store_dir, [nt, nq], pending, in_place=True) is None
+    nt.write_text("<http://x/a> <http://x/p> \"1\" .\n<http://x/b> <http://x/p> \"2\" .\n", "utf-8")
+    change = store_update.plan(store_dir, [nt, nq], pending, in_place=True)
+    assert change is not None and change.touched == {(0, "http://x/b")}
