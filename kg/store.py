@@ -38,8 +38,8 @@ RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsForm
 SIDE_BY_SIDE_MAX_BYTES = 600 * 1024 * 1024
 
 
-def fill_store(out_dir: str | os.PathLike, side_by_side: bool | None = None,
-               change: Change | None = None, digests: Path | None = None) -> Path:
+def fill_store(out_dir: str | os.PathLike, change: Change | None = None,
+               digests: Path | None = None) -> Path:
     """(Re)create the embedded store from graph.nt and graph.nq, swapped in only when complete.
 
     The two files fill different indexes, so loading them side by side keeps both cores busy
@@ -59,22 +59,20 @@ def fill_store(out_dir: str | os.PathLike, side_by_side: bool | None = None,
     if change is not None and target.is_dir():
         apply_change(target, change)
     else:
-        _load_afresh(out, [out / TRIPLES_FILE, out / QUADS_FILE], side_by_side)
+        _load_afresh(out, [out / TRIPLES_FILE, out / QUADS_FILE])
     if digests is not None:
         install_digests(target, digests)
     return target
 
 
-def _load_afresh(out: Path, inputs: list[Path], side_by_side: bool | None) -> None:
+def _load_afresh(out: Path, inputs: list[Path]) -> None:
     target = out / STORE_DIR
     fresh = out / f".{STORE_DIR}.new"
     old = out / f".{STORE_DIR}.old"
     for leftover in (fresh, old):
         shutil.rmtree(leftover, ignore_errors=True)
     store = ox.Store(str(fresh))
-    if side_by_side is None:
-        side_by_side = sum(p.stat().st_size for p in inputs) <= SIDE_BY_SIDE_MAX_BYTES
-    if side_by_side:
+    if sum(p.stat().st_size for p in inputs) <= SIDE_BY_SIDE_MAX_BYTES:
         with ThreadPoolExecutor(max_workers=len(inputs), thread_name_prefix="kg-load") as pool:
             for load in [pool.submit(_bulk_load, store, path) for path in inputs]:
                 load.result()
@@ -91,7 +89,8 @@ def _load_afresh(out: Path, inputs: list[Path], side_by_side: bool | None) -> No
 
 def _bulk_load(store: ox.Store, path: Path) -> None:
     # By path, Oxigraph reads the file itself, without the GIL; an N-Triples line is an N-Quads
-    # line in the default graph. lenient: kg just wrote these files and Turtle-parsed graph.nt.
+    # line in the default graph. lenient: kg just wrote these files, and graph.nt is parsed
+    # strictly while Turtle is made from it beside this load, so a bad term still stops the build.
     store.bulk_load(path=str(path), format=ox.RdfFormat.N_QUADS, lenient=True)
 
 
