@@ -2,14 +2,15 @@
 
 CPython keeps the memory of millions of small freed objects for itself, so a build that held
 a 1.8 GB graph stays at that size however the graph is let go. A child process gives it all
-back to the system when it ends; the child sends its progress and its answer through a pipe.
+back to the system when it ends; the child sends its progress, the moments the parent can act
+on (`announce`) and its answer through a pipe.
 """
 
 from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
@@ -19,8 +20,10 @@ from .reading import Progress, exit_with_parent
 T = TypeVar("T")
 
 
-def call_in_child(fn: Callable[..., T], *args: Any, progress: Progress | None = None) -> T:
-    """`fn(*args, progress=...)` run in a forked child; its exception is raised here."""
+def call_in_child(fn: Callable[..., T], *args: Any, progress: Progress | None = None,
+                  on: Mapping[str, Callable[[], None]] | None = None) -> T:
+    """`fn(*args, progress=..., announce=...)` run in a forked child; its exception is raised
+    here. `announce(name)` in the child calls `on[name]()` here while the child goes on."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_child_main, args=(sender, os.getpid(), fn, args),
@@ -39,6 +42,9 @@ def call_in_child(fn: Callable[..., T], *args: Any, progress: Progress | None = 
             if kind == "progress":
                 if progress:
                     progress(*payload)
+            elif kind == "announce":
+                if on and payload[0] in on:
+                    on[payload[0]]()
             elif kind == "error":
                 raise payload[0]
             else:
@@ -55,8 +61,11 @@ def _child_main(sender: Connection, parent: int, fn: Callable[..., Any],
     def progress(done: int, total: int) -> None:
         sender.send(("progress", done, total))
 
+    def announce(name: str) -> None:
+        sender.send(("announce", name))
+
     try:
-        sender.send(("result", fn(*args, progress=progress)))
+        sender.send(("result", fn(*args, progress=progress, announce=announce)))
     except BaseException as exc:  # every failure goes to the parent to raise
         try:
             sender.send(("error", exc))

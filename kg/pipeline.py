@@ -6,10 +6,10 @@ import gc
 import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field, replace
-from functools import cached_property, partial
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,11 +24,11 @@ from .model import Problem, Record, Severity
 from .reading import Progress, read_all
 from .report import write_warnings
 from .sources import ReadOptions, default_taxonomy, discover
-from .store import QUADS_FILE, STORE_DIR, TRIPLES_FILE, fill_store
+from .store import STORE_DIR, TRIPLES_FILE, fill_store
 from .viz import write_html
 from .vocab import SCHEMA_HTTPS
 
-STORE_DIGESTS_FILE = "store-digests.pickle"  # in the cache folder until the store has loaded
+STORE_BLOCKS_FILE = "store-blocks.txt"  # in the cache folder until the store has loaded
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -123,8 +123,13 @@ def build(paths: Iterable[str | os.PathLike], options: BuildOptions = BuildOptio
 def write_outputs(result: Build, out_dir: str | os.PathLike) -> list[Path]:
     """Write every output file into `out_dir`, each replaced atomically."""
     out = Path(out_dir)
-    return _write_from_lines(out, result.options.schema, _write_from_graph(result, out),
-                             partial(fill_store, out))
+    out.mkdir(parents=True, exist_ok=True)
+    lines = _write_lines(result, out, None)
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-turtle") as pool:
+        turtle = pool.submit(rdf.turtle_from_ntriples, out / TRIPLES_FILE, out / "graph.ttl",
+                             result.options.schema)
+        written = [*lines, *_write_views(result, out), fill_store(out)]
+        return [turtle.result(), *written]
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,47 +145,55 @@ def build_and_write(paths: Iterable[str | os.PathLike], options: BuildOptions,
                     out_dir: str | os.PathLike, progress: Progress | None = None) -> BuildReport:
     """`kg build`: the graph is built and the files that need it written in a child process,
     whose memory (1.8 GB at 100,000 articles) goes back to the system before the store fills
-    from graph.nt and graph.nq."""
+    from graph.nt and graph.nq. graph.ttl is made from graph.nt here as soon as the child has
+    written it, on the core the child leaves idle while it writes the rest."""
     out = Path(out_dir)
-    report, change, digests = call_in_child(_build_in_child, list(paths), options, out,
-                                            progress=progress)
-    store = partial(fill_store, out, change=change, digests=digests)
-    return replace(report, written=_write_from_lines(out, options.schema, report.written, store))
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-turtle") as pool:
+        turtle: list[Future[Path]] = []
+
+        def lines_written() -> None:
+            turtle.append(pool.submit(rdf.turtle_from_ntriples, out / TRIPLES_FILE,
+                                      out / "graph.ttl", options.schema))
+
+        report, change, index = call_in_child(_build_in_child, list(paths), options, out,
+                                              progress=progress, on={LINES_WRITTEN: lines_written})
+        store = fill_store(out, change=change, digests=index)
+        return replace(report, written=[turtle[0].result(), *report.written, store])
+
+
+LINES_WRITTEN = "lines written"
 
 
 def _build_in_child(paths: list[str | os.PathLike], options: BuildOptions, out: Path,
-                    progress: Progress | None
+                    progress: Progress | None, announce: Callable[[str], None]
                     ) -> tuple[BuildReport, store_update.Change | None, Path | None]:
-    """The build, its graph files, and with the read cache on, the plan for the store: the
-    digests of the new lines, and what to replace in place when this is a rebuild."""
+    """The build, its graph files, and with the read cache on, the index of the new lines'
+    blocks and what to replace in the store when this is a rebuild."""
     result = build(paths, options, progress)
-    report = BuildReport(result.summary(), result.warnings, _write_from_graph(result, out))
-    del result  # the digests below reuse the graph's memory instead of adding to it
-    if options.cache_dir is None:
-        return report, None, None
-    digests = options.cache_dir / STORE_DIGESTS_FILE
-    change = store_update.plan(out / STORE_DIR, [out / TRIPLES_FILE, out / QUADS_FILE], digests,
-                               in_place=bool(report.summary["files_cached"]))
-    return report, change, digests
-
-
-def _write_from_graph(result: Build, out: Path) -> list[Path]:
-    """graph.nt, graph.nq, the HTML view and warnings.json: the outputs that need the graph."""
     out.mkdir(parents=True, exist_ok=True)
-    with fewer_gc_passes():
-        nt, nq = rdf.write_lines(result.graph, out, result.options.schema)
-        return [nt, nq, write_html(result.graph, out / "graph.html"),
-                write_warnings(result.problems, out / "warnings.json")]
+    index = options.cache_dir / STORE_BLOCKS_FILE if options.cache_dir is not None else None
+    lines = _write_lines(result, out, index)
+    announce(LINES_WRITTEN)
+    report = BuildReport(result.summary(), result.warnings,
+                         [*lines, *_write_views(result, out)])
+    cached = result.files_cached
+    del result  # the store's digests below reuse the graph's memory instead of adding to it
+    if index is None or not cached:
+        return report, None, index
+    return report, store_update.plan(out / STORE_DIR, lines, index), index
 
 
-def _write_from_lines(out: Path, schema: str, written: list[Path],
-                      fill: Callable[[], Path]) -> list[Path]:
-    """graph.ttl and the store (`fill`), made from graph.nt and graph.nq side by side:
-    Oxigraph does both without the GIL."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-store") as pool:
-        store = pool.submit(fill)
-        ttl = rdf.turtle_from_ntriples(out / TRIPLES_FILE, out / "graph.ttl", schema)
-        return [ttl, *written, store.result()]
+def _write_lines(result: Build, out: Path, index: Path | None) -> list[Path]:
+    """graph.nt and graph.nq; with `index`, where each subject's lines are and their digests."""
+    with fewer_gc_passes(), \
+            store_update.block_index(index) if index is not None else nullcontext() as blocks:
+        return rdf.write_lines(result.graph, out, result.options.schema, blocks)
+
+
+def _write_views(result: Build, out: Path) -> list[Path]:
+    """The HTML view and warnings.json."""
+    return [write_html(result.graph, out / "graph.html"),
+            write_warnings(result.problems, out / "warnings.json")]
 
 
 @contextmanager

@@ -14,6 +14,7 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -21,6 +22,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .fileio import atomic_path
 from .graph import EdgeKind, Fact, KnowledgeGraph, Node, NodeKind, Sources
+from .store_update import QUADS, TRIPLES, BlockIndex
 from .vocab import KG, SCHEMA_HTTPS, prefixes
 
 # One statement as N-Triples text without the closing " .", and the files that asserted it.
@@ -121,20 +123,27 @@ class TripleWriter:
 
     def triples(self) -> Iterator[Located]:
         """Every statement, subjects in IRI order, so the same graph gives the same bytes."""
+        for _subject, statements in self.blocks():
+            yield from statements
+
+    def blocks(self) -> Iterator[tuple[str, list[Located]]]:
+        """(subject IRI, its statements) for each subject, every subject once."""
         out_edges = self.graph.out_edges()
         topics = self.graph.nodes_of(NodeKind.TOPIC)
         scheme_sources = frozenset(s for n in topics for s in n.sources)
         for node in self.graph.nodes:
-            yield from self._node(node, out_edges.get(node.iri, ()))
+            yield node.iri, list(self._node(node, out_edges.get(node.iri, ())))
         if scheme_sources:
-            yield f"{self.scheme} {_TYPE} {self.term(SKOS.ConceptScheme)}", scheme_sources
-            yield f"{self.scheme} {self.term(DCTERMS.title)} {literal('Topics')}", scheme_sources
+            yield self.scheme[1:-1], [
+                (f"{self.scheme} {_TYPE} {self.term(SKOS.ConceptScheme)}", scheme_sources),
+                (f"{self.scheme} {self.term(DCTERMS.title)} {literal('Topics')}", scheme_sources)]
         for source in self.graph.sources():
             subject = self.source_node(source)
             located = frozenset((source,))
-            yield f"{subject} {_TYPE} {self.term(KG.SourceFile)}", located
-            yield f"{subject} {_TYPE} {self.term(PROV.Entity)}", located
-            yield f"{subject} {self.term(RDFS.label)} {literal(source)}", located
+            yield subject[1:-1], [
+                (f"{subject} {_TYPE} {self.term(KG.SourceFile)}", located),
+                (f"{subject} {_TYPE} {self.term(PROV.Entity)}", located),
+                (f"{subject} {self.term(RDFS.label)} {literal(source)}", located)]
 
     def _node(self, node: Node, edges: Iterable) -> Iterator[Located]:
         subject = iri(node.iri)
@@ -218,20 +227,51 @@ def _xsd_datetime(value: dt.datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-CHUNK_LINES = 20_000
+WRITE_BYTES = 1 << 20
 
 
-def write_lines(graph: KnowledgeGraph, out_dir: Path, schema: str = SCHEMA_HTTPS) -> list[Path]:
-    """graph.nt and graph.nq, both from one pass over the statements, a chunk at a time."""
+def write_lines(graph: KnowledgeGraph, out_dir: Path, schema: str = SCHEMA_HTTPS,
+                index: BlockIndex | None = None) -> list[Path]:
+    """graph.nt and graph.nq, both from one pass over the statements, a subject at a time;
+    with `index`, each subject's block of lines is recorded there as it is written."""
     nt, nq = out_dir / "graph.nt", out_dir / "graph.nq"
     writer = TripleWriter(graph, schema)
     with atomic_path(nt) as nt_tmp, atomic_path(nq) as nq_tmp, \
-            open(nt_tmp, "w", encoding="utf-8") as nt_file, \
-            open(nq_tmp, "w", encoding="utf-8") as nq_file:
-        for chunk in batched(writer.triples(), CHUNK_LINES):
-            nt_file.write("".join(statement + " .\n" for statement, _ in chunk))
-            nq_file.write("".join(writer.quads_of(chunk)))
+            open(nt_tmp, "wb") as nt_file, open(nq_tmp, "wb") as nq_file:
+        outputs = (_Output(nt_file), _Output(nq_file))
+        for subject, located in writer.blocks():
+            nt_block = "".join(statement + " .\n" for statement, _ in located).encode()
+            nq_block = "".join(writer.quads_of(located)).encode()
+            if index is not None:
+                index.add(TRIPLES, subject, nt_block, outputs[0].offset)
+                index.add(QUADS, subject, nq_block, outputs[1].offset)
+            outputs[0].write(nt_block)
+            outputs[1].write(nq_block)
+        for output in outputs:
+            output.flush()
     return [nt, nq]
+
+
+class _Output:
+    """A binary file written in large pieces, knowing the offset of the next byte."""
+
+    def __init__(self, file: BinaryIO) -> None:
+        self.file = file
+        self.offset = 0
+        self.pending: list[bytes] = []
+        self.size = 0
+
+    def write(self, data: bytes) -> None:
+        self.pending.append(data)
+        self.offset += len(data)
+        self.size += len(data)
+        if self.size >= WRITE_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        self.file.write(b"".join(self.pending))
+        self.pending.clear()
+        self.size = 0
 
 
 def turtle_from_ntriples(nt: Path, ttl: Path, schema: str = SCHEMA_HTTPS) -> Path:
@@ -240,17 +280,6 @@ def turtle_from_ntriples(nt: Path, ttl: Path, schema: str = SCHEMA_HTTPS) -> Pat
         ox.serialize(ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES), str(tmp),
                      ox.RdfFormat.TURTLE, prefixes=prefixes(schema))
     return ttl
-
-
-def batched(items: Iterable, size: int) -> Iterator[list]:
-    chunk: list = []
-    for item in items:
-        chunk.append(item)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
 
 
 def write(graph: KnowledgeGraph, target: str | os.PathLike, fmt: str = "turtle",

@@ -2,7 +2,8 @@
 
 A full load costs about 100 s at 100,000 articles, while one edited file changes the lines of a
 handful of subjects. Beside the store lies a digest of each subject's block of lines in
-graph.nt and graph.nq as loaded; a rebuild digests the new files, and when few blocks differ,
+graph.nt and graph.nq as loaded; the new lines are digested as they are written (see
+`BlockIndex`), and when few blocks differ,
 one SPARQL update (a single transaction) deletes those subjects' triples and inserts their new
 lines. Anything doubtful (no digests, too many changes) asks for a full load instead.
 """
@@ -10,21 +11,22 @@ lines. Anything doubtful (no digests, too many changes) asks for a full load ins
 from __future__ import annotations
 
 import hashlib
-import itertools
-import pickle
 from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO, TextIO
 
 import pyoxigraph as ox
 
 from .fileio import atomic_path
 
-DIGESTS_FILE = "kg-subject-digests.pickle"
+DIGESTS_FILE = "kg-subject-blocks.txt"
 # Above this share of subjects changed, a full load is as quick and surely right.
 MAX_CHANGED_SHARE = 0.02
+TRIPLES, QUADS = 0, 1  # which file a block is in: graph.nt or graph.nq
 
-BlockKey = tuple[int, str]  # (0 for graph.nt, 1 for graph.nq; the subject IRI)
+BlockKey = tuple[int, str]  # (TRIPLES or QUADS, the subject IRI)
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,39 +37,65 @@ class Change:
     new_blocks: dict[BlockKey, str]
 
 
-def blocks(path: Path) -> Iterator[tuple[str, str]]:
-    """(subject IRI, its lines) for each run of lines about one subject."""
-    with open(path, encoding="utf-8") as lines:
-        for subject, run in itertools.groupby(lines, key=lambda line: line[1:line.index(">")]):
-            yield subject, "".join(run)
+class BlockIndex:
+    """Where each subject's block of lines lies in graph.nt and graph.nq, with its digest,
+    recorded as the lines are written: one text line "KIND SUBJECT DIGEST OFFSET LENGTH" each."""
+
+    def __init__(self, handle: TextIO) -> None:
+        self.handle = handle
+
+    def add(self, kind: int, subject: str, block: bytes, offset: int) -> None:
+        digest = hashlib.blake2b(block, digest_size=16).hexdigest()
+        self.handle.write(f"{kind} {subject} {digest} {offset} {len(block)}\n")
 
 
-def plan(store_dir: Path, inputs: list[Path], pending: Path, in_place: bool) -> Change | None:
-    """Digest the new lines into `pending` and, with `in_place`, find what differs from the
-    store's digests: None when there are none to compare with or too many blocks differ.
+@contextmanager
+def block_index(target: Path) -> Iterator[BlockIndex]:
+    """A BlockIndex that replaces `target` when the writing is done."""
+    with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8") as handle:
+        yield BlockIndex(handle)
 
-    Run where memory is already spent (the build's child process): the digests of 700,000
-    blocks take 250 MB, which beside Oxigraph's loader would lift the peak over 2 GB.
+
+def plan(store_dir: Path, inputs: list[Path], index: Path) -> Change | None:
+    """What differs between the store (its block digests) and the new lines (`index`, into
+    `inputs`): None when there is nothing to compare with or too many blocks differ.
+
+    Run where memory is already spent (the build's child process, after the graph is gone):
+    the digests of 700,000 blocks take about 150 MB.
     """
-    held = _load_digests(store_dir) if in_place else None
-    limit = max(100, int(MAX_CHANGED_SHARE * len(held or ())))
-    digests: dict[BlockKey, bytes] = {}
-    new_blocks: dict[BlockKey, str] | None = {} if held is not None else None
-    for i, path in enumerate(inputs):
-        for subject, block in blocks(path):
-            key = (i, subject)
-            if key in digests:  # kg writes a subject's lines together; if not, reload in full
-                new_blocks = None
-            digest = digests[key] = _digest(block)
-            if new_blocks is not None and held.get(key) != digest:
-                new_blocks[key] = block
-                if len(new_blocks) > limit:
-                    new_blocks = None
-    save_digests(pending, digests)
-    if held is None or new_blocks is None:
+    held = _held_digests(store_dir)
+    if held is None:
         return None
-    touched = set(new_blocks) | (held.keys() - digests.keys())
-    return Change(touched, new_blocks) if len(touched) <= limit else None
+    limit = max(100, int(MAX_CHANGED_SHARE * len(held)))
+    seen: set[str] = set()
+    changed: dict[str, tuple[int, int]] = {}  # key -> where its new lines are
+    with open(index, encoding="utf-8") as lines:
+        for line in lines:
+            key, digest, offset, length = line.rsplit(" ", 3)
+            if key in seen:  # kg writes a subject's lines together; if not, reload in full
+                return None
+            seen.add(key)
+            if held.pop(key, None) != digest:
+                changed[key] = (int(offset), int(length))
+                if len(changed) > limit:
+                    return None
+    if len(changed) + len(held) > limit:  # what is left in `held` was deleted
+        return None
+    with ExitStack() as stack:
+        files = [stack.enter_context(open(path, "rb")) for path in inputs]
+        return Change({_block_key(key) for key in [*changed, *held]},
+                      {_block_key(key): _read(files[int(key[0])], *where)
+                       for key, where in changed.items()})
+
+
+def _block_key(key: str) -> BlockKey:
+    kind, subject = key.split(" ", 1)
+    return int(kind), subject
+
+
+def _read(handle: BinaryIO, offset: int, length: int) -> str:
+    handle.seek(offset)
+    return handle.read(length).decode("utf-8")
 
 
 def apply(store_dir: Path, change: Change) -> None:
@@ -82,12 +110,6 @@ def apply(store_dir: Path, change: Change) -> None:
 
 def install_digests(store_dir: Path, pending: Path) -> None:
     pending.replace(store_dir / DIGESTS_FILE)
-
-
-def save_digests(target: Path, digests: dict[BlockKey, bytes]) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with atomic_path(target) as tmp:
-        tmp.write_bytes(pickle.dumps(digests, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _update_text(change: Change) -> str:
@@ -107,14 +129,14 @@ def _update_text(change: Change) -> str:
     return " ;\n".join(operations)
 
 
-def _load_digests(store_dir: Path) -> dict[BlockKey, bytes] | None:
+def _held_digests(store_dir: Path) -> dict[str, str] | None:
+    """The digests of the blocks in the store, by "KIND SUBJECT"; None when missing or damaged."""
+    held = {}
     try:
-        held = pickle.loads((store_dir / DIGESTS_FILE).read_bytes())
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError):
+        with open(store_dir / DIGESTS_FILE, encoding="utf-8") as lines:
+            for line in lines:
+                key, digest, _offset, _length = line.rsplit(" ", 3)
+                held[key] = digest
+    except (OSError, UnicodeDecodeError, ValueError):
         return None
-    return held if isinstance(held, dict) else None
-
-
-def _digest(block: str) -> bytes:
-    return hashlib.blake2b(block.encode("utf-8"), digest_size=16).digest()
-
+    return held

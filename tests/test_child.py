@@ -10,25 +10,27 @@ from kg.child import call_in_child
 from kg.errors import BuildProcessError, NoInputError
 
 
-def _counts(limit: int, progress) -> tuple[int, int]:
+def _counts(limit: int, progress, announce) -> tuple[int, int]:
     for done in range(1, limit + 1):
         progress(done, limit)
+        announce("odd" if done % 2 else "even")
     return os.getpid(), limit
 
 
-def _fails(progress) -> None:
+def _fails(progress, announce) -> None:
     raise NoInputError("nothing to read in /nowhere")
 
 
-def _dies(progress) -> None:
+def _dies(progress, announce) -> None:
     os._exit(9)
 
 
-def test_answer_and_progress_come_back_from_another_process():
+def test_answer_progress_and_announcements_come_back_from_another_process():
     seen = []
-    pid, limit = call_in_child(_counts, 3, progress=lambda d, t: seen.append((d, t)))
+    pid, limit = call_in_child(_counts, 3, progress=lambda d, t: seen.append((d, t)),
+                               on={"odd": lambda: seen.append("odd")})
     assert pid != os.getpid() and limit == 3
-    assert seen == [(1, 3), (2, 3), (3, 3)]
+    assert seen == [(1, 3), "odd", (2, 3), (3, 3), "odd"]  # "even" has no handler
 
 
 def test_an_error_in_the_child_is_raised_in_the_parent():

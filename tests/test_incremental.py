@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 
 import kg
-from kg import cache, store_update
+from kg import cache, rdf, store_update
 from kg.bench_corpus import write_corpus
 
 KG = shutil.which("kg")
@@ -135,18 +136,49 @@ def test_store_without_its_digests_is_loaded_again_in_full(corpus, tmp_path):
     same_outputs(out, clean)
 
 
+def test_the_block_index_tiles_each_file_subject_by_subject(corpus, tmp_path):
+    result = kg.build([corpus])
+    index = tmp_path / "blocks.txt"
+    with store_update.block_index(index) as blocks:
+        files = rdf.write_lines(result.graph, tmp_path, index=blocks)
+    data = [path.read_bytes() for path in files]
+    ends = [0, 0]
+    subjects: list[list[str]] = [[], []]
+    for line in index.read_text("utf-8").splitlines():
+        kind, subject, digest, offset, length = line.split(" ")
+        kind, offset, length = int(kind), int(offset), int(length)
+        assert offset == ends[kind]  # no gap, no overlap
+        block = data[kind][offset:offset + length]
+        assert all(line.startswith(f"<{subject}> ".encode()) for line in block.splitlines())
+        assert hashlib.blake2b(block, digest_size=16).hexdigest() == digest
+        ends[kind] += length
+        subjects[kind].append(subject)
+    assert ends == [len(data[0]), len(data[1])]
+    assert subjects[0] == subjects[1] and len(set(subjects[0])) == len(subjects[0]) > FILES
+
+
+def write_index(target: Path, blocks: list[tuple[str, bytes]]) -> None:
+    offset = 0
+    with store_update.block_index(target) as index:
+        for subject, block in blocks:
+            index.add(store_update.TRIPLES, subject, block, offset)
+            offset += len(block)
+
+
 def test_a_subject_split_over_two_runs_is_never_patched(tmp_path):
     """Replacing by subject is only safe when each subject's lines come together."""
-    nt, nq = tmp_path / "graph.nt", tmp_path / "graph.nq"
-    nt.write_text("<http://x/a> <http://x/p> \"1\" .\n", "utf-8")
-    nq.write_text("<http://x/a> <http://x/p> \"1\" <http://x/g> .\n", "utf-8")
+    a1, b2, a3 = (f'<http://x/{s}> <http://x/p> "{n}" .\n'.encode() for s, n in
+                  (("a", 1), ("b", 2), ("a", 3)))
+    nt, nq, pending = tmp_path / "graph.nt", tmp_path / "graph.nq", tmp_path / "pending.txt"
     store_dir = tmp_path / "store"
     store_dir.mkdir()
-    store_update.plan(store_dir, [nt, nq], store_dir / store_update.DIGESTS_FILE, in_place=False)
-    nt.write_text("<http://x/a> <http://x/p> \"1\" .\n<http://x/b> <http://x/p> \"2\" .\n"
-                  "<http://x/a> <http://x/p> \"3\" .\n", "utf-8")
-    pending = tmp_path / "pending.pickle"
-    assert store_update.plan(store_dir, [nt, nq], pending, in_place=True) is None
-    nt.write_text("<http://x/a> <http://x/p> \"1\" .\n<http://x/b> <http://x/p> \"2\" .\n", "utf-8")
-    change = store_update.plan(store_dir, [nt, nq], pending, in_place=True)
+    write_index(store_dir / store_update.DIGESTS_FILE, [("http://x/a", a1)])
+    nq.write_bytes(b"")
+    nt.write_bytes(a1 + b2 + a3)
+    write_index(pending, [("http://x/a", a1), ("http://x/b", b2), ("http://x/a", a3)])
+    assert store_update.plan(store_dir, [nt, nq], pending) is None
+    nt.write_bytes(a1 + b2)
+    write_index(pending, [("http://x/a", a1), ("http://x/b", b2)])
+    change = store_update.plan(store_dir, [nt, nq], pending)
     assert change is not None and change.touched == {(0, "http://x/b")}
+    assert change.new_blocks == {(0, "http://x/b"): b2.decode()}
