@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from . import cache as read_cache
-from .cache import code_fingerprint
+from .cache import Signature, code_fingerprint, signature, trusted
 from .fileio import content_hash
 from .model import SourceResult
 from .sources import InputFile, ReadOptions, read_file
@@ -31,12 +31,18 @@ def read_all(files: list[InputFile], read: ReadOptions, workers: int | None = No
     fingerprint = f"{code_fingerprint()} {read!r}"
     cache = read_cache.load(cache_dir, fingerprint) if cache_dir else None
     digests: dict[int, str] = {}
-    if cache is not None and cache.entries:  # an empty cache: the readers hash what they read
+    stats: list[Signature | None] = []
+    taken = time.time_ns()
+    if cache is not None:
+        stats = [signature(item.path) for item in files]
         for i, item in enumerate(files):
-            digest = _digest(item, read)
+            if not cache.entries:  # an empty cache: the readers hash what they read
+                break
+            held = cache.unchanged(_cache_key(item), stats[i])
+            digest = held[0] if held is not None else _digest(item, read)
             if digest is not None:
                 digests[i] = digest
-                results[i] = cache.get(_cache_key(item), digest)
+                results[i] = held[2] if held is not None else cache.get(_cache_key(item), digest)
     todo = [i for i, held in enumerate(results) if held is None]
     done = len(files) - len(todo)
     for i, result in zip(todo, read_many([files[i] for i in todo], read, workers,
@@ -49,7 +55,8 @@ def read_all(files: list[InputFile], read: ReadOptions, workers: int | None = No
             digests[i] = result.digest
     if cache is not None:
         read_cache.save(cache_dir, fingerprint,
-                        {_cache_key(files[i]): (d, results[i]) for i, d in digests.items()})
+                        {_cache_key(files[i]): (d, trusted(stats[i], taken), results[i])
+                         for i, d in digests.items()}, cache)
     return results, done  # type: ignore[return-value]
 
 

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import hashlib
+import os
+import pickle
 import shutil
 import subprocess
+import time
 from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
 
 import kg
-from kg import cache, rdf, store_update
+from kg import cache, rdf, reading, store_update
 from kg.bench_corpus import write_corpus
 
 KG = shutil.which("kg")
@@ -75,6 +78,62 @@ def test_rebuild_after_an_edit_parses_one_file_and_equals_a_clean_build(corpus, 
     turtle = (out / "graph.ttl").read_text("utf-8")
     assert "A freshly edited headline" in turtle and old_title not in turtle
     assert "broken.md" in (out / "warnings.json").read_text("utf-8")
+
+
+def test_a_file_is_hashed_again_only_when_its_stat_changed(corpus, tmp_path, monkeypatch):
+    """Unchanged files are known by stat; a same-size rewrite with its mtime put back is not."""
+    work = tmp_path / "articles"
+    shutil.copytree(corpus, work)
+    options = kg.BuildOptions(cache_dir=tmp_path / "cache")
+    hashed: list[str] = []
+    hash_file = reading._digest
+    monkeypatch.setattr(reading, "_digest",
+                        lambda item, read: hashed.append(item.relpath) or hash_file(item, read))
+    edited = first_file(work)
+    time.sleep(cache.RACY_NS / 1e9 + 0.1)  # only a stat two seconds old is trusted
+    kg.build([work], options)
+    edited.write_text(edited.read_text("utf-8") + "\nAn added line.\n", "utf-8")
+    time.sleep(cache.RACY_NS / 1e9 + 0.1)
+    assert kg.build([work], options).files_cached == FILES
+    assert hashed == [edited.relative_to(work).as_posix()]
+
+    hashed.clear()
+    before = edited.stat()
+    text = edited.read_text("utf-8")
+    title = next(line for line in text.splitlines() if line.startswith("title:"))[7:]
+    edited.write_text(text.replace(title, title.upper()), "utf-8")
+    os.utime(edited, ns=(before.st_atime_ns, before.st_mtime_ns))
+    assert edited.stat().st_size == before.st_size and title != title.upper()
+    rebuilt = kg.build([work], options)
+    assert hashed == [edited.relative_to(work).as_posix()]
+    headlines = {n.get("headline") for n in rebuilt.graph.nodes_of(kg.NodeKind.ARTICLE)}
+    assert title.upper() in headlines and title not in headlines
+
+
+def test_few_changes_are_written_beside_the_cache_not_into_it(corpus, tmp_path):
+    work = tmp_path / "articles"
+    shutil.copytree(corpus, work)
+    folder = tmp_path / "cache"
+    options = kg.BuildOptions(cache_dir=folder)
+    time.sleep(cache.RACY_NS / 1e9 + 0.1)  # stats trusted from the start: no entry changes
+    kg.build([work], options)
+    base = (folder / cache.CACHE_FILE).read_bytes()
+    edited, gone = sorted(work.rglob("*.md"))[:2]
+    edited.write_text(edited.read_text("utf-8") + "\nAn added line.\n", "utf-8")
+    gone.unlink()
+    assert kg.build([work], options).files_cached == FILES - 1
+    assert (folder / cache.CACHE_FILE).read_bytes() == base
+    assert (folder / cache.CHANGES_FILE).is_file()
+    held = cache.load(folder, pickle.loads(base).fingerprint)
+    assert len(held.entries) == FILES and not any(gone.name in key for key in held.entries)
+    assert kg.build([work], options).files_cached == FILES
+
+    for path in sorted(work.rglob("*.md"))[:FILES // 10]:  # too many for the side file
+        path.write_text(path.read_text("utf-8") + "\nAn added line.\n", "utf-8")
+    assert kg.build([work], options).files_cached == FILES - FILES // 10
+    assert not (folder / cache.CHANGES_FILE).exists()
+    assert (folder / cache.CACHE_FILE).read_bytes() != base
+    assert kg.build([work], options).files_cached == FILES
 
 
 def test_deleted_file_drops_its_facts(corpus, tmp_path):
