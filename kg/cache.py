@@ -2,7 +2,7 @@
 
 A rebuild after one file changed parses only that file; every other file's records and problems
 come back from here. A file whose stat (size, times, inode) is as recorded is not even hashed
-again: hashing 100,000 files took about 3.5 s of a rebuild. As git does with its index, a stat
+again: hashing 20,000 files took 0.7 s of a 15 s rebuild. As git does with its index, a stat
 is recorded only when the file's times were at least two seconds old when it was taken, so a
 write in the same clock tick as the read cannot go unseen; other files are hashed next time.
 

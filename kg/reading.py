@@ -35,14 +35,8 @@ def read_all(files: list[InputFile], read: ReadOptions, workers: int | None = No
     taken = time.time_ns()
     if cache is not None:
         stats = [signature(item.path) for item in files]
-        for i, item in enumerate(files):
-            if not cache.entries:  # an empty cache: the readers hash what they read
-                break
-            held = cache.unchanged(_cache_key(item), stats[i])
-            digest = held[0] if held is not None else _digest(item, read)
-            if digest is not None:
-                digests[i] = digest
-                results[i] = held[2] if held is not None else cache.get(_cache_key(item), digest)
+        if cache.entries:  # an empty cache: the readers hash what they read
+            _take_from_cache(cache, files, stats, read, results, digests)
     todo = [i for i, held in enumerate(results) if held is None]
     done = len(files) - len(todo)
     for i, result in zip(todo, read_many([files[i] for i in todo], read, workers,
@@ -58,6 +52,23 @@ def read_all(files: list[InputFile], read: ReadOptions, workers: int | None = No
                         {_cache_key(files[i]): (d, trusted(stats[i], taken), results[i])
                          for i, d in digests.items()}, cache)
     return results, done  # type: ignore[return-value]
+
+
+def _take_from_cache(cache: read_cache.ReadCache, files: list[InputFile],
+                     stats: list[Signature | None], read: ReadOptions,
+                     results: list[SourceResult | None], digests: dict[int, str]) -> None:
+    """Fill in what unchanged files gave last time: known by their trusted stat, else by
+    their content hash."""
+    for i, item in enumerate(files):
+        key = _cache_key(item)
+        held = cache.unchanged(key, stats[i])
+        if held is not None:
+            digests[i], results[i] = held[0], held[2]
+            continue
+        digest = _digest(item, read)
+        if digest is not None:
+            digests[i] = digest
+            results[i] = cache.get(key, digest)
 
 
 def _digest(item: InputFile, read: ReadOptions) -> str | None:
