@@ -14,7 +14,6 @@ import datetime as dt
 import os
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -227,7 +226,7 @@ def _xsd_datetime(value: dt.datetime) -> str:
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
-WRITE_BYTES = 1 << 20
+WRITE_BUFFER = 1 << 20  # bytes: most blocks are a few hundred, too small to write one by one
 
 
 def write_lines(graph: KnowledgeGraph, out_dir: Path, schema: str = SCHEMA_HTTPS,
@@ -236,42 +235,19 @@ def write_lines(graph: KnowledgeGraph, out_dir: Path, schema: str = SCHEMA_HTTPS
     with `index`, each subject's block of lines is recorded there as it is written."""
     nt, nq = out_dir / "graph.nt", out_dir / "graph.nq"
     writer = TripleWriter(graph, schema)
+    nt_offset = nq_offset = 0
     with atomic_path(nt) as nt_tmp, atomic_path(nq) as nq_tmp, \
-            open(nt_tmp, "wb") as nt_file, open(nq_tmp, "wb") as nq_file:
-        outputs = (_Output(nt_file), _Output(nq_file))
+            open(nt_tmp, "wb", buffering=WRITE_BUFFER) as nt_file, \
+            open(nq_tmp, "wb", buffering=WRITE_BUFFER) as nq_file:
         for subject, located in writer.blocks():
             nt_block = "".join(statement + " .\n" for statement, _ in located).encode()
             nq_block = "".join(writer.quads_of(located)).encode()
             if index is not None:
-                index.add(TRIPLES, subject, nt_block, outputs[0].offset)
-                index.add(QUADS, subject, nq_block, outputs[1].offset)
-            outputs[0].write(nt_block)
-            outputs[1].write(nq_block)
-        for output in outputs:
-            output.flush()
+                index.add(TRIPLES, subject, nt_block, nt_offset)
+                index.add(QUADS, subject, nq_block, nq_offset)
+            nt_offset += nt_file.write(nt_block)
+            nq_offset += nq_file.write(nq_block)
     return [nt, nq]
-
-
-class _Output:
-    """A binary file written in large pieces, knowing the offset of the next byte."""
-
-    def __init__(self, file: BinaryIO) -> None:
-        self.file = file
-        self.offset = 0
-        self.pending: list[bytes] = []
-        self.size = 0
-
-    def write(self, data: bytes) -> None:
-        self.pending.append(data)
-        self.offset += len(data)
-        self.size += len(data)
-        if self.size >= WRITE_BYTES:
-            self.flush()
-
-    def flush(self) -> None:
-        self.file.write(b"".join(self.pending))
-        self.pending.clear()
-        self.size = 0
 
 
 def turtle_from_ntriples(nt: Path, ttl: Path, schema: str = SCHEMA_HTTPS) -> Path:

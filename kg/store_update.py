@@ -3,9 +3,9 @@
 A full load costs about 100 s at 100,000 articles, while one edited file changes the lines of a
 handful of subjects. Beside the store lies a digest of each subject's block of lines in
 graph.nt and graph.nq as loaded; the new lines are digested as they are written (see
-`BlockIndex`), and when few blocks differ,
-one SPARQL update (a single transaction) deletes those subjects' triples and inserts their new
-lines. Anything doubtful (no digests, too many changes) asks for a full load instead.
+`BlockIndex`), and when few blocks differ, one SPARQL update (a single transaction) deletes
+those subjects' triples and inserts their new lines. Anything doubtful (no digests, too many
+changes) asks for a full load instead.
 """
 
 from __future__ import annotations
@@ -69,16 +69,14 @@ def plan(store_dir: Path, inputs: list[Path], index: Path) -> Change | None:
     limit = max(100, int(MAX_CHANGED_SHARE * len(held)))
     seen: set[str] = set()
     changed: dict[str, tuple[int, int]] = {}  # key -> where its new lines are
-    with open(index, encoding="utf-8") as lines:
-        for line in lines:
-            key, digest, offset, length = line.rsplit(" ", 3)
-            if key in seen:  # kg writes a subject's lines together; if not, reload in full
+    for key, digest, offset, length in _entries(index):
+        if key in seen:  # kg writes a subject's lines together; if not, reload in full
+            return None
+        seen.add(key)
+        if held.pop(key, None) != digest:
+            changed[key] = (int(offset), int(length))
+            if len(changed) > limit:
                 return None
-            seen.add(key)
-            if held.pop(key, None) != digest:
-                changed[key] = (int(offset), int(length))
-                if len(changed) > limit:
-                    return None
     if len(changed) + len(held) > limit:  # what is left in `held` was deleted
         return None
     with ExitStack() as stack:
@@ -131,12 +129,15 @@ def _update_text(change: Change) -> str:
 
 def _held_digests(store_dir: Path) -> dict[str, str] | None:
     """The digests of the blocks in the store, by "KIND SUBJECT"; None when missing or damaged."""
-    held = {}
     try:
-        with open(store_dir / DIGESTS_FILE, encoding="utf-8") as lines:
-            for line in lines:
-                key, digest, _offset, _length = line.rsplit(" ", 3)
-                held[key] = digest
+        return {key: digest for key, digest, _offset, _length in _entries(store_dir / DIGESTS_FILE)}
     except (OSError, UnicodeDecodeError, ValueError):
         return None
-    return held
+
+
+def _entries(index: Path) -> Iterator[tuple[str, str, str, str]]:
+    """Each line of a BlockIndex file: "KIND SUBJECT", digest, offset, length."""
+    with open(index, encoding="utf-8") as lines:
+        for line in lines:
+            key, digest, offset, length = line.rsplit(" ", 3)
+            yield key, digest, offset, length
