@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import pickle
 import secrets
+import time
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-from .fileio import atomic_path
+from .fileio import read_pickle, write_pickle
 from .model import SourceResult
 
 CACHE_DIR = ".kg-cache"
@@ -66,6 +66,22 @@ def trusted(sig: Signature | None, taken_ns: int) -> Signature | None:
     return sig
 
 
+@dataclass(frozen=True, slots=True)
+class Stats:
+    """The stat of each of a build's input files, and when they were taken."""
+
+    taken_ns: int
+    signatures: list[Signature | None]
+
+    def trusted(self) -> list[Signature | None]:
+        return [trusted(sig, self.taken_ns) for sig in self.signatures]
+
+
+def stat_all(paths: list[Path]) -> Stats:
+    taken = time.time_ns()
+    return Stats(taken, [signature(path) for path in paths])
+
+
 @dataclass
 class ReadCache:
     """file key -> (content hash, trusted stat, what reading it gave), for one fingerprint."""
@@ -89,10 +105,10 @@ class ReadCache:
 
 def load(folder: str | os.PathLike, fingerprint: str) -> ReadCache:
     """The cache in `folder`, or an empty one when missing, unreadable or from other code."""
-    held = _unpickle(Path(folder) / CACHE_FILE)
+    held = read_pickle(Path(folder) / CACHE_FILE)
     if not isinstance(held, ReadCache) or held.fingerprint != fingerprint or not held.base:
         return ReadCache(fingerprint)
-    since = _unpickle(Path(folder) / CHANGES_FILE)
+    since = read_pickle(Path(folder) / CHANGES_FILE)
     if isinstance(since, ReadCache) and (since.fingerprint, since.base) == (fingerprint, held.base):
         for key, entry in since.changes.items():
             if entry is None:
@@ -119,22 +135,8 @@ def save(folder: str | os.PathLike, fingerprint: str, entries: dict[str, Entry],
                 changes[key] = entry
         changes.update(dict.fromkeys(previous.entries.keys() - entries.keys()))
         if len(changes) <= MAX_CHANGED_SHARE * len(entries):
-            _dump(folder / CHANGES_FILE, ReadCache(fingerprint, base=previous.base,
+            write_pickle(folder / CHANGES_FILE, ReadCache(fingerprint, base=previous.base,
                                                    changes=changes))
             return
-    _dump(folder / CACHE_FILE, ReadCache(fingerprint, entries, secrets.token_hex(8)))
+    write_pickle(folder / CACHE_FILE, ReadCache(fingerprint, entries, secrets.token_hex(8)))
     (folder / CHANGES_FILE).unlink(missing_ok=True)
-
-
-def _unpickle(path: Path) -> object:
-    try:
-        with open(path, "rb") as handle:
-            return pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-            TypeError, ValueError):
-        return None
-
-
-def _dump(target: Path, cache: ReadCache) -> None:
-    with atomic_path(target) as tmp, open(tmp, "wb") as handle:
-        pickle.dump(cache, handle, protocol=pickle.HIGHEST_PROTOCOL)

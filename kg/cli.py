@@ -90,7 +90,7 @@ def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_h
         if hidden > 0:
             click.echo(f"... and {hidden} more warnings in {out_dir / 'warnings.json'}", err=True)
     click.echo(
-        f"Read {summary['files_read']} files{_cached(summary['files_cached'])}: "
+        f"Read {summary['files_read']} files{_cached(summary['files_cached'], report.kept)}: "
         f"{summary['articles']} articles, "
         f"{summary['providers']} providers, {summary['topics']} topics, "
         f"{summary['images']} images; "
@@ -101,12 +101,14 @@ def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_h
         kinds = ", ".join(f"{k} {n}" for k, n in summary["warnings_by_kind"].items())
         click.echo(f"Warnings by kind: {kinds}; {summary['files_skipped']} files skipped whole.")
     if not quiet:
-        click.echo("Wrote " + ", ".join(str(p) for p in report.written))
+        click.echo(("Kept " if report.kept else "Wrote ") + ", ".join(map(str, report.written)))
     if strict and warnings:
         sys.exit(1)
 
 
-def _cached(count: int) -> str:
+def _cached(count: int, kept: bool) -> str:
+    if kept:
+        return " (none changed since the last build, whose outputs are kept)"
     return f" ({count} unchanged, from the cache)" if count else ""
 
 

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
-from . import rdf, store_update
+from . import last_build, rdf, store_update
+from .cache import Stats, stat_all
 from .child import call_in_child
 from .extract import extract_graph
 from .graph import KnowledgeGraph
@@ -23,7 +24,7 @@ from .identity import DEFAULT_BASE_IRI, IriMinter
 from .model import Problem, Record, Severity
 from .reading import Progress, read_all
 from .report import write_warnings
-from .sources import ReadOptions, default_taxonomy, discover
+from .sources import InputFile, ReadOptions, default_taxonomy, discover
 from .store import STORE_DIR, TRIPLES_FILE, fill_store
 from .viz import write_html
 from .vocab import SCHEMA_HTTPS
@@ -101,7 +102,12 @@ def build(paths: Iterable[str | os.PathLike], options: BuildOptions = BuildOptio
     >>> b.summary()["articles"], len(b.rdf)       # doctest: +SKIP
     (13, 236)
     """
-    files = discover(list(paths))
+    return build_files(discover(list(paths)), options, progress)
+
+
+def build_files(files: list[InputFile], options: BuildOptions = BuildOptions(),
+                progress: Progress | None = None, stats: Stats | None = None) -> Build:
+    """`build` of files already found; `stats`, their stats when the caller took them."""
     records: list[Record] = []
     problems: list[Problem] = []
     if options.default_taxonomy:
@@ -109,7 +115,7 @@ def build(paths: Iterable[str | os.PathLike], options: BuildOptions = BuildOptio
     ignored = 0
     with fewer_gc_passes():
         results, cached = read_all(files, options.read, options.workers, options.cache_dir,
-                                   progress)
+                                   progress, stats)
         for result in results:
             records.extend(result.records)
             problems.extend(result.problems)
@@ -139,6 +145,8 @@ class BuildReport:
     summary: dict[str, object]
     warnings: list[Problem]
     written: list[Path]
+    # True when nothing had changed since the last build, whose outputs were kept.
+    kept: bool = False
 
 
 def build_and_write(paths: Iterable[str | os.PathLike], options: BuildOptions,
@@ -146,8 +154,28 @@ def build_and_write(paths: Iterable[str | os.PathLike], options: BuildOptions,
     """`kg build`: the graph is built and the files that need it written in a child process,
     whose memory (1.8 GB at 100,000 articles) goes back to the system before the store fills
     from graph.nt and graph.nq. graph.ttl is made from graph.nt here as soon as the child has
-    written it, on the core the child leaves idle while it writes the rest."""
+    written it, on the core the child leaves idle while it writes the rest.
+
+    With the read cache on, a build in which nothing changed keeps the last one's outputs
+    (see last_build)."""
     out = Path(out_dir)
+    files = discover(list(paths))
+    folder = options.cache_dir
+    if folder is None:
+        return _build_and_write(files, None, options, out, progress)
+    stats = stat_all([item.path for item in files])
+    key = last_build.build_key(options, out)
+    held = last_build.kept(folder, key, files, stats)
+    if held is not None:
+        return replace(held, kept=True)
+    last_build.forget(folder)
+    report = _build_and_write(files, stats, options, out, progress)
+    last_build.record(folder, key, files, stats, report)
+    return report
+
+
+def _build_and_write(files: list[InputFile], stats: Stats | None, options: BuildOptions,
+                     out: Path, progress: Progress | None) -> BuildReport:
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-turtle") as pool:
         turtle: list[Future[Path]] = []
 
@@ -155,7 +183,7 @@ def build_and_write(paths: Iterable[str | os.PathLike], options: BuildOptions,
             turtle.append(pool.submit(rdf.turtle_from_ntriples, out / TRIPLES_FILE,
                                       out / "graph.ttl", options.schema))
 
-        report, change, index = call_in_child(_build_in_child, list(paths), options, out,
+        report, change, index = call_in_child(_build_in_child, files, stats, options, out,
                                               progress=progress, on={LINES_WRITTEN: lines_written})
         store = fill_store(out, change=change, digests=index)
         return replace(report, written=[turtle[0].result(), *report.written, store])
@@ -164,12 +192,12 @@ def build_and_write(paths: Iterable[str | os.PathLike], options: BuildOptions,
 LINES_WRITTEN = "lines written"
 
 
-def _build_in_child(paths: list[str | os.PathLike], options: BuildOptions, out: Path,
-                    progress: Progress | None, announce: Callable[[str], None]
+def _build_in_child(files: list[InputFile], stats: Stats | None, options: BuildOptions,
+                    out: Path, progress: Progress | None, announce: Callable[[str], None]
                     ) -> tuple[BuildReport, store_update.Change | None, Path | None]:
     """The build, its graph files, and with the read cache on, the index of the new lines'
     blocks and what to replace in the store when this is a rebuild."""
-    result = build(paths, options, progress)
+    result = build_files(files, options, progress, stats)
     out.mkdir(parents=True, exist_ok=True)
     index = options.cache_dir / STORE_BLOCKS_FILE if options.cache_dir is not None else None
     lines = _write_lines(result, out, index)

@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from . import cache as read_cache
-from .cache import Signature, code_fingerprint, signature, trusted
+from .cache import Signature, Stats, code_fingerprint, stat_all
 from .fileio import content_hash
 from .model import SourceResult
 from .sources import InputFile, ReadOptions, read_file
@@ -22,21 +22,19 @@ Progress = Callable[[int, int], None]
 
 
 def read_all(files: list[InputFile], read: ReadOptions, workers: int | None = None,
-             cache_dir: Path | None = None,
-             progress: Progress | None = None) -> tuple[list[SourceResult], int]:
+             cache_dir: Path | None = None, progress: Progress | None = None,
+             stats: Stats | None = None) -> tuple[list[SourceResult], int]:
     """Every file's records and problems, in file order, and how many came from the cache: a
     file whose content is unchanged is not parsed again, the rest are (in worker processes
-    when there are many)."""
+    when there are many). `stats`, the files' stats when the caller took them already."""
     results: list[SourceResult | None] = [None] * len(files)
     fingerprint = f"{code_fingerprint()} {read!r}"
     cache = read_cache.load(cache_dir, fingerprint) if cache_dir else None
     digests: dict[int, str] = {}
-    stats: list[Signature | None] = []
-    taken = time.time_ns()
     if cache is not None:
-        stats = [signature(item.path) for item in files]
+        stats = stats or stat_all([item.path for item in files])
         if cache.entries:  # an empty cache: the readers hash what they read
-            _take_from_cache(cache, files, stats, read, results, digests)
+            _take_from_cache(cache, files, stats.signatures, read, results, digests)
     todo = [i for i, held in enumerate(results) if held is None]
     done = len(files) - len(todo)
     for i, result in zip(todo, read_many([files[i] for i in todo], read, workers,
@@ -48,8 +46,9 @@ def read_all(files: list[InputFile], read: ReadOptions, workers: int | None = No
         else:  # the hash of the bytes actually parsed
             digests[i] = result.digest
     if cache is not None:
+        vouched = stats.trusted()
         read_cache.save(cache_dir, fingerprint,
-                        {_cache_key(files[i]): (d, trusted(stats[i], taken), results[i])
+                        {_cache_key(files[i]): (d, vouched[i], results[i])
                          for i, d in digests.items()}, cache)
     return results, done  # type: ignore[return-value]
 

@@ -136,6 +136,39 @@ def test_few_changes_are_written_beside_the_cache_not_into_it(corpus, tmp_path):
     assert kg.build([work], options).files_cached == FILES
 
 
+def output_stats(out: Path) -> dict[str, tuple[int, int, int]]:
+    """(inode, size, mtime) of every output file and of every file of the store."""
+    paths = [out / name for name in (*OUTPUTS, "graph.html")] + sorted((out / "store").iterdir())
+    return {str(p): (p.stat().st_ino, p.stat().st_size, p.stat().st_mtime_ns) for p in paths}
+
+
+def test_a_build_with_nothing_changed_keeps_the_outputs(corpus, tmp_path):
+    work = tmp_path / "articles"
+    shutil.copytree(corpus, work)
+    out = tmp_path / "out"
+    time.sleep(cache.RACY_NS / 1e9 + 0.1)  # only stats two seconds old vouch for the content
+    first = kg_build(str(work), "-o", str(out))
+    written, turtle = output_stats(out), (out / "graph.ttl").read_bytes()
+    subprocess.run([KG, "query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "-o", str(out)],
+                   check=True, capture_output=True, timeout=60)
+    again = kg_build(str(work), "-o", str(out))
+    assert "whose outputs are kept" in again
+    assert again.split(":", 1)[1] == first.split(":", 1)[1]  # the same counts and warnings
+    assert output_stats(out) == written, "an output was rewritten"
+
+    with open(out / "graph.ttl", "ab") as handle:  # an output changed by hand is rebuilt
+        handle.write(b"# edited by hand\n")
+    assert "kept" not in kg_build(str(work), "-o", str(out))
+    assert (out / "graph.ttl").read_bytes() == turtle
+
+    edited = first_file(work)
+    edited.write_text(edited.read_text("utf-8").replace("title: ", "title: Edited ", 1), "utf-8")
+    assert "kept" not in kg_build(str(work), "-o", str(out))
+    assert "Edited " in (out / "graph.ttl").read_text("utf-8")
+    # The edit is under two seconds old: its stat cannot vouch for it yet, so nothing is kept.
+    assert "kept" not in kg_build(str(work), "-o", str(out))
+
+
 def test_deleted_file_drops_its_facts(corpus, tmp_path):
     work = tmp_path / "articles"
     shutil.copytree(corpus, work)
