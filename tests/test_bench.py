@@ -23,5 +23,7 @@ def test_bench_runs_every_stage_and_writes_json(tmp_path):
     assert row["articles"] >= 60 and row["triples"] > 60 * 20
     assert 0 < row["floor_s"] < row["build_s"]
     assert row["rebuild_s"] > 0 and row["turtle_s"] > 0
+    # With nothing changed the outputs are kept: far quicker than the build that wrote them.
+    assert row["unchanged_kept"] and row["unchanged_s"] < row["build_s"] / 2
     assert row["build_rss_mb"] > 50
     assert set(row["queries_ms"]) == set(bundled_queries()) and len(row["queries_ms"]) >= 10
