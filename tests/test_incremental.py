@@ -274,3 +274,16 @@ def test_a_subject_split_over_two_runs_is_never_patched(tmp_path):
     change = store_update.plan(store_dir, [nt, nq], pending)
     assert change is not None and change.touched == {(0, "http://x/b")}
     assert change.new_blocks == {(0, "http://x/b"): b2.decode()}
+
+
+def test_the_store_holds_every_line_of_graph_nt_and_graph_nq(corpus, tmp_path):
+    # graph.nq is loaded as two halves cut at a line break: none may be lost or split.
+    out = tmp_path / "out"
+    kg_build(str(corpus), "-o", str(out), "--no-cache")
+    triples = (out / "graph.nt").read_bytes().splitlines()
+    quads = (out / "graph.nq").read_bytes().splitlines()
+    store = ox.Store.read_only(str(out / "store"))
+    assert len(store) == len(set(triples)) + len(set(quads)) > 2000
+    graphs = {line.rsplit(b" ", 2)[1] for line in quads}
+    assert sum(1 for _ in store.named_graphs()) == len(graphs)
+    assert not list(out.glob(".load-*")), "the halves were left behind"
