@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
@@ -36,22 +37,24 @@ RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsForm
                   "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
 
 
-SIDE_BY_SIDE_MAX_BYTES = 600 * 1024 * 1024
+# Oxigraph's bulk loader works on a file in batches of a million quads, each on its own thread
+# and all held in memory. Pieces of this size (about 850,000 N-Triples or 640,000 N-Quads lines)
+# are one batch each, so two pieces at a time keep both cores busy with two batches in memory.
+PIECE_BYTES = 128 * 1024 * 1024
+LOAD_THREADS = 2
 
 
 def fill_store(out_dir: str | os.PathLike, change: Change | None = None,
                digests: Path | None = None) -> Path:
     """(Re)create the embedded store from graph.nt and graph.nq, swapped in only when complete.
 
-    The two files fill different indexes, so loading them side by side keeps both cores busy
-    and leaves little for the closing compaction: 10,000 articles 8.7 s -> 5.9 s, 20,000
-    articles 25.6 s -> 19.5 s. graph.nq, twice the size of graph.nt, goes in as two halves,
-    the three parts on two threads: Oxigraph works on a file in batches of a million quads,
-    so the one batch of a small graph.nq kept one core busy long after graph.nt was done
-    (20,000 articles: 24.9 s -> 18.5 s, peak memory 1.43 -> 1.36 GB). On large inputs Oxigraph
-    already loads each file on several threads and the gain goes (100,000 articles: 99 s
-    either way) while the memory does not (1.8 -> 3.2 GB), so by default inputs over 600 MB
-    (about 40,000 articles) load one by one.
+    graph.nt and graph.nq go in as pieces of at most PIECE_BYTES cut at line breaks, two pieces
+    at a time. Oxigraph loads a file in batches of a million quads, several held at once: a
+    small graph.nq was one batch that kept one core busy long after graph.nt was done, and at
+    100,000 articles the batches in flight took 1.8 GB. Measured
+    against loading graph.nt and graph.nq side by side (under 600 MB) or one after the other:
+    20,000 articles 23-26 s -> 21-23 s, 1.43 -> 0.97 GB; 100,000 articles 113-119 s either way,
+    1.76 -> 1.0 GB.
 
     A `change` planned against the store's digests replaces only the subjects whose lines
     changed (see store_update); `digests`, a file of the new lines' digests, then goes beside
@@ -75,16 +78,13 @@ def _load_afresh(out: Path, inputs: list[Path]) -> None:
     for leftover in (fresh, old):
         shutil.rmtree(leftover, ignore_errors=True)
     store = ox.Store(str(fresh))
-    if sum(p.stat().st_size for p in inputs) <= SIDE_BY_SIDE_MAX_BYTES:
-        with tempfile.TemporaryDirectory(dir=out, prefix=".load-") as scratch:
-            parts = [part for path in inputs for part in _halves(path, Path(scratch))]
-            parts.sort(key=lambda part: part.stat().st_size, reverse=True)
-            with ThreadPoolExecutor(max_workers=2, thread_name_prefix="kg-load") as pool:
-                for load in [pool.submit(_bulk_load, store, part) for part in parts]:
-                    load.result()
-    else:
-        for path in inputs:
-            _bulk_load(store, path)
+    pieces = sorted((piece for path in inputs for piece in _pieces(path)),
+                    key=lambda piece: piece.count, reverse=True)
+    with tempfile.TemporaryDirectory(dir=out, prefix=".load-") as scratch, \
+            ThreadPoolExecutor(max_workers=LOAD_THREADS, thread_name_prefix="kg-load") as pool:
+        for load in [pool.submit(_load_piece, store, piece, Path(scratch) / f"{n}.nq")
+                     for n, piece in enumerate(pieces)]:
+            load.result()
     store.optimize()  # without it, lookups of long strings were 4x slower at 100,000 articles
     del store  # closes the database before the folder moves
     if target.exists():
@@ -93,25 +93,44 @@ def _load_afresh(out: Path, inputs: list[Path]) -> None:
     shutil.rmtree(old, ignore_errors=True)
 
 
-def _halves(path: Path, scratch: Path) -> list[Path]:
-    """graph.nq as two files cut at a line break, copied by the kernel; other files as they are.
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """`count` bytes of `path` from `start`, whole lines."""
 
-    By path, Oxigraph reads without the GIL; a Python reader over part of the file was read
-    2 KB at a time under the GIL (22 s against 18.5 s), and a bytes copy of each half cost
-    their size in memory.
-    """
-    if path.name != QUADS_FILE:
-        return [path]
+    path: Path
+    start: int
+    count: int
+
+
+def _pieces(path: Path) -> list[Piece]:
     size = path.stat().st_size
+    parts = max(1, -(-size // PIECE_BYTES))
+    cuts = [0]
     with open(path, "rb") as source:
-        source.seek(size // 2)
-        source.readline()
-        middle = source.tell()
-        halves = [scratch / "first.nq", scratch / "second.nq"]
-        for half, start, end in zip(halves, (0, middle), (middle, size), strict=True):
-            with open(half, "wb") as target:
-                _copy_range(source, target, start, end - start)
-    return halves
+        for n in range(1, parts):
+            source.seek(n * size // parts)
+            source.readline()
+            cuts.append(source.tell())
+    cuts.append(size)
+    return [Piece(path, start, end - start) for start, end in pairwise(cuts)]
+
+
+def _load_piece(store: ox.Store, piece: Piece, scratch: Path) -> None:
+    """A whole file is read by Oxigraph in place; a piece is first copied into `scratch`.
+
+    By path, Oxigraph reads without the GIL. A Python reader over part of a file was read 2 KB
+    at a time under the GIL (22 s against 18.5 s at 20,000 articles), and a bytes copy would
+    hold the piece in memory.
+    """
+    if piece.count == piece.path.stat().st_size:
+        _bulk_load(store, piece.path)
+        return
+    with open(piece.path, "rb") as source, open(scratch, "wb") as target:
+        _copy_range(source, target, piece.start, piece.count)
+    try:
+        _bulk_load(store, scratch)
+    finally:
+        scratch.unlink(missing_ok=True)
 
 
 def _copy_range(source: BinaryIO, target: BinaryIO, start: int, count: int) -> None:
@@ -128,7 +147,7 @@ def _copy_range(source: BinaryIO, target: BinaryIO, start: int, count: int) -> N
             source.seek(start)
             copied = target.write(source.read(min(count, 1 << 24)))
         if copied == 0:
-            raise StoreError("graph.nq changed while the store was being filled: build again")
+            raise StoreError("a graph file shrank while the store was being filled: build again")
         start += copied
         count -= copied
 
