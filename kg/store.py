@@ -37,10 +37,12 @@ RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsForm
                   "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
 
 
-# Oxigraph's bulk loader works on a file in batches of a million quads, each on its own thread
-# and all held in memory. Pieces of this size (about 850,000 N-Triples or 640,000 N-Quads lines)
-# are one batch each, so two pieces at a time keep both cores busy with two batches in memory.
-PIECE_BYTES = 128 * 1024 * 1024
+# Oxigraph's bulk loader works on a file in batches of a million quads, held in memory. Files
+# that are one batch each (together under WHOLE_MAX_BYTES) load whole, side by side; larger ones
+# are cut into pieces of about PIECE_BYTES, which balance better over two threads and hold less
+# memory than the loader's own batches (measured in fill_store).
+WHOLE_MAX_BYTES = 256 * 1024 * 1024
+PIECE_BYTES = 64 * 1024 * 1024
 LOAD_THREADS = 2
 
 
@@ -48,13 +50,14 @@ def fill_store(out_dir: str | os.PathLike, change: Change | None = None,
                digests: Path | None = None) -> Path:
     """(Re)create the embedded store from graph.nt and graph.nq, swapped in only when complete.
 
-    graph.nt and graph.nq go in as pieces of at most PIECE_BYTES cut at line breaks, two pieces
-    at a time. Oxigraph loads a file in batches of a million quads, several held at once: a
-    small graph.nq was one batch that kept one core busy long after graph.nt was done, and at
-    100,000 articles the batches in flight took 1.8 GB. Measured
-    against loading graph.nt and graph.nq side by side (under 600 MB) or one after the other:
-    20,000 articles 23-26 s -> 21-23 s, 1.43 -> 0.97 GB; 100,000 articles 113-119 s either way,
-    1.76 -> 1.0 GB.
+    graph.nt and graph.nq go in as pieces cut at line breaks (see PIECE_BYTES), two pieces at
+    a time. Oxigraph loads a file in batches of a million quads, several held at once: a
+    graph.nq of just over a million lines was a batch that kept one core busy long after
+    graph.nt was done, and at 100,000 articles the batches in flight took 1.8 GB. Against the
+    files loaded whole, side by side (under 600 MB) or one after the other: 20,000 articles
+    23-26 s -> 15-18 s and 1.43 -> 0.55 GB; 100,000 articles 113-119 s -> 96 s and
+    1.76 -> 0.76 GB. Smaller pieces (32 MB) held less memory but cost more time; at 10,000
+    articles, whose two files are one batch each, cutting only added time (8.5 s -> 9.5 s).
 
     A `change` planned against the store's digests replaces only the subjects whose lines
     changed (see store_update); `digests`, a file of the new lines' digests, then goes beside
@@ -78,7 +81,8 @@ def _load_afresh(out: Path, inputs: list[Path]) -> None:
     for leftover in (fresh, old):
         shutil.rmtree(leftover, ignore_errors=True)
     store = ox.Store(str(fresh))
-    pieces = sorted((piece for path in inputs for piece in _pieces(path)),
+    cut = sum(path.stat().st_size for path in inputs) > WHOLE_MAX_BYTES
+    pieces = sorted((piece for path in inputs for piece in _pieces(path, cut)),
                     key=lambda piece: piece.count, reverse=True)
     with tempfile.TemporaryDirectory(dir=out, prefix=".load-") as scratch, \
             ThreadPoolExecutor(max_workers=LOAD_THREADS, thread_name_prefix="kg-load") as pool:
@@ -102,9 +106,9 @@ class Piece:
     count: int
 
 
-def _pieces(path: Path) -> list[Piece]:
+def _pieces(path: Path, cut: bool) -> list[Piece]:
     size = path.stat().st_size
-    parts = max(1, -(-size // PIECE_BYTES))
+    parts = -(-size // PIECE_BYTES) if cut else 1
     cuts = [0]
     with open(path, "rb") as source:
         for n in range(1, parts):
