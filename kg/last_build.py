@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from .cache import Signature, Stats, code_fingerprint, signature
 from .fileio import read_pickle, write_pickle
+from .reading import cache_key
 from .sources import InputFile
 
 if TYPE_CHECKING:
@@ -29,12 +30,13 @@ RECORD_FILE = "last-build.pickle"  # in the cache folder
 LIBRARIES = ("pyoxigraph", "pyvis", "PyYAML")
 
 OutputStat = Signature | tuple[tuple[str, Signature | None], ...] | None
+Inputs = list[tuple[str, Signature]]
 
 
 @dataclass(frozen=True, slots=True)
 class LastBuild:
     key: str
-    inputs: list[tuple[str, Signature]]
+    inputs: Inputs
     outputs: list[tuple[str, OutputStat]]
     report: BuildReport
 
@@ -46,12 +48,12 @@ def build_key(options: BuildOptions, out_dir: Path) -> str:
                  os.path.abspath(out_dir), os.getcwd()))
 
 
-def kept(folder: Path, key: str, files: list[InputFile], stats: Stats) -> BuildReport | None:
+def kept(folder: Path, key: str, inputs: Inputs | None) -> BuildReport | None:
     """The last build's report when its outputs still stand, else None."""
-    held = read_pickle(folder / RECORD_FILE)
-    if not isinstance(held, LastBuild) or held.key != key:
+    if inputs is None:
         return None
-    if held.inputs != _inputs(files, stats):
+    held = read_pickle(folder / RECORD_FILE)
+    if not isinstance(held, LastBuild) or held.key != key or held.inputs != inputs:
         return None
     if held.outputs != _outputs([Path(path) for path, _ in held.outputs]):
         return None
@@ -63,21 +65,21 @@ def forget(folder: Path) -> None:
     (folder / RECORD_FILE).unlink(missing_ok=True)
 
 
-def record(folder: Path, key: str, files: list[InputFile], stats: Stats,
-           report: BuildReport) -> None:
-    inputs = _inputs(files, stats)
+def record(folder: Path, key: str, inputs: Inputs | None, report: BuildReport) -> None:
     if inputs is None:  # a file changed too recently for its stat to vouch for it
         return
     write_pickle(folder / RECORD_FILE,
                  LastBuild(key, inputs, _outputs(report.written), report))
 
 
-def _inputs(files: list[InputFile], stats: Stats) -> list[tuple[str, Signature]] | None:
+def inputs(files: list[InputFile], stats: Stats) -> Inputs | None:
+    """Each input's read-cache key and trusted stat; None when any stat cannot vouch yet.
+    (Relative paths in the keys are pinned by the working folder in `build_key`.)"""
     entries = []
     for item, sig in zip(files, stats.trusted(), strict=True):
         if sig is None:
             return None
-        entries.append((f"{item.relpath}\n{os.path.abspath(item.path)}", sig))
+        entries.append((cache_key(item), sig))
     return entries
 
 

@@ -164,13 +164,13 @@ def build_and_write(paths: Iterable[str | os.PathLike], options: BuildOptions,
     if folder is None:
         return _build_and_write(files, None, options, out, progress)
     stats = stat_all([item.path for item in files])
-    key = last_build.build_key(options, out)
-    held = last_build.kept(folder, key, files, stats)
+    key, inputs = last_build.build_key(options, out), last_build.inputs(files, stats)
+    held = last_build.kept(folder, key, inputs)
     if held is not None:
         return replace(held, kept=True)
     last_build.forget(folder)
     report = _build_and_write(files, stats, options, out, progress)
-    last_build.record(folder, key, files, stats, report)
+    last_build.record(folder, key, inputs, report)
     return report
 
 

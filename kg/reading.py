@@ -48,7 +48,7 @@ def read_all(files: list[InputFile], read: ReadOptions, workers: int | None = No
     if cache is not None:
         vouched = stats.trusted()
         read_cache.save(cache_dir, fingerprint,
-                        {_cache_key(files[i]): (d, vouched[i], results[i])
+                        {cache_key(files[i]): (d, vouched[i], results[i])
                          for i, d in digests.items()}, cache)
     return results, done  # type: ignore[return-value]
 
@@ -59,7 +59,7 @@ def _take_from_cache(cache: read_cache.ReadCache, files: list[InputFile],
     """Fill in what unchanged files gave last time: known by their trusted stat, else by
     their content hash."""
     for i, item in enumerate(files):
-        key = _cache_key(item)
+        key = cache_key(item)
         held = cache.unchanged(key, stats[i])
         if held is not None:
             digests[i], results[i] = held[0], held[2]
@@ -80,7 +80,7 @@ def _digest(item: InputFile, read: ReadOptions) -> str | None:
         return None
 
 
-def _cache_key(item: InputFile) -> str:
+def cache_key(item: InputFile) -> str:
     # The relative path goes into every record; the full path tells apart two roots' "a.md".
     return f"{item.relpath}\n{item.path}"
 
