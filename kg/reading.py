@@ -15,6 +15,7 @@ from pathlib import Path
 from . import cache as read_cache
 from .cache import Signature, Stats, code_fingerprint, stat_all
 from .fileio import content_hash
+from .gc_pause import no_gc_passes
 from .model import SourceResult
 from .sources import InputFile, ReadOptions, read_file
 
@@ -134,4 +135,5 @@ def exit_with_parent(parent: int) -> None:
 
 
 def _read_chunk(files: list[InputFile], read: ReadOptions) -> list[SourceResult]:
-    return [read_file(item, read) for item in files]
+    with no_gc_passes():
+        return [read_file(item, read) for item in files]

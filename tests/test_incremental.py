@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import pickle
@@ -14,7 +15,7 @@ import pyoxigraph as ox
 import pytest
 
 import kg
-from kg import cache, rdf, reading, store, store_update
+from kg import cache, model, rdf, reading, store, store_update
 from kg.bench_corpus import write_corpus
 
 KG = shutil.which("kg")
@@ -193,6 +194,25 @@ def test_workers_give_the_same_bytes_as_one_process(corpus, tmp_path):
     kg.write_outputs(one, tmp_path / "one")
     kg.write_outputs(two, tmp_path / "two")
     same_outputs(tmp_path / "one", tmp_path / "two")
+
+
+def test_every_record_comes_back_whole_from_a_pickle():
+    """Records cross between processes and into the read cache as class + field values."""
+    image = model.ImageRecord("https://x.test/i.png", 640, 480, True, "caption")
+    related = model.ArticleRecord("a.md", title="Related", web_url="https://x.test/r",
+                                  is_related_entry=True)
+    article = model.ArticleRecord(
+        "a.md", "Title", "Excerpt", dt.datetime(2024, 5, 1, 9, 30, tzinfo=dt.UTC),
+        "https://o.test/a", "https://x.test/a", "https://x.test/amp", "https://cdn.test/a",
+        "story", "tech", 7, 42, True, model.ProviderRecord("X", "x.test", (image,)),
+        ("AI", "Chips"), (image,), (related,), "Body text", "a", False)
+    others = [model.TopicRecord("t.yaml", "ai", "AI", "A.I.", "tech", "About AI", ("ml",), ("#ai",)),
+              model.OrganizationRecord("o.yaml", "x", "X", "x.test", "A site", ("Ex",), (image,)),
+              model.Problem("a.md", "bad date", "bad-date", 3, "publishedAt", "kept the file",
+                            model.Severity.NOTICE)]
+    for record in [article, *others]:
+        back = pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL))
+        assert back == record and type(back) is type(record)
 
 
 def test_a_damaged_or_foreign_cache_is_ignored(corpus, tmp_path):
