@@ -215,9 +215,7 @@ class GraphBuilder:
             if held is None:
                 held = self._singles[sources] = frozenset((sources,))
             return held
-        if len(sources) == 1:
-            return self._frozen(next(iter(sources)))
-        return frozenset(sources)
+        return frozenset(sources)  # a set holds two sources or more (see _joined)
 
 
 class KnowledgeGraph:

@@ -19,8 +19,9 @@ def pickled_by_fields(cls: type[T]) -> type[T]:
     """Pickle a frozen dataclass as its class and field values, rebuilt through `__init__`.
 
     The pickling that dataclasses give frozen classes with slots calls `fields()` for every
-    object, in both directions: a third of the time spent moving records between processes
-    and through the read cache (100,000 articles: saving the cache 5.5 s).
+    object, in both directions; records cross from the parsing processes and go through the
+    read cache. 20,000 articles' cache: pickled in 0.83 s instead of 1.25 s, unpickled in
+    0.66 s instead of 0.88 s.
     """
     values = attrgetter(*(f.name for f in fields(cls)))
 
