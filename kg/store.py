@@ -47,7 +47,7 @@ LOAD_THREADS = 2
 
 
 def fill_store(out_dir: str | os.PathLike, change: Change | None = None,
-               digests: Path | None = None) -> Path:
+               digests: Path | None = None, loaded: bool = False) -> Path:
     """(Re)create the embedded store from graph.nt and graph.nq, swapped in only when complete.
 
     graph.nt and graph.nq go in as pieces cut at line breaks (see PIECE_BYTES), two pieces at
@@ -61,20 +61,24 @@ def fill_store(out_dir: str | os.PathLike, change: Change | None = None,
 
     A `change` planned against the store's digests replaces only the subjects whose lines
     changed (see store_update); `digests`, a file of the new lines' digests, then goes beside
-    the store for the next rebuild to compare with.
+    the store for the next rebuild to compare with. `loaded`: `load_store` has already made
+    the store from these lines.
     """
     out = Path(out_dir)
     target = out / STORE_DIR
     if change is not None and target.is_dir():
         apply_change(target, change)
-    else:
-        _load_afresh(out, [out / TRIPLES_FILE, out / QUADS_FILE])
+    elif not loaded:
+        load_store(out)
     if digests is not None:
         install_digests(target, digests)
     return target
 
 
-def _load_afresh(out: Path, inputs: list[Path]) -> None:
+def load_store(out_dir: str | os.PathLike) -> None:
+    """A new store from graph.nt and graph.nq, swapped in for the old one when complete."""
+    out = Path(out_dir)
+    inputs = [out / TRIPLES_FILE, out / QUADS_FILE]
     target = out / STORE_DIR
     fresh = out / f".{STORE_DIR}.new"
     old = out / f".{STORE_DIR}.old"

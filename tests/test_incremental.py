@@ -8,6 +8,7 @@ import os
 import pickle
 import shutil
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 
 import kg
-from kg import cache, model, rdf, reading, store, store_update
+from kg import cache, model, pipeline, rdf, reading, store, store_update
 from kg.bench_corpus import write_corpus
 
 KG = shutil.which("kg")
@@ -313,3 +314,28 @@ def test_the_store_holds_every_line_of_graph_nt_and_graph_nq(corpus, tmp_path, m
     store.fill_store(out)
     assert store_lines(out) == whole
     assert not list(out.glob(".load-*")), "pieces were left behind"
+
+
+@pytest.mark.parametrize("early", [True, False])
+def test_the_store_is_loaded_beside_the_html_writer_only_when_small(corpus, tmp_path,
+                                                                     monkeypatch, early):
+    """A small graph's store starts loading as soon as its lines are written, while the child
+    writes the HTML view; a large one waits for the child, and both give the same store."""
+    threads: list[str] = []
+    load = pipeline.load_store
+
+    def watched(out: Path) -> None:
+        threads.append(threading.current_thread().name)
+        load(out)
+
+    monkeypatch.setattr(pipeline, "load_store", watched)
+    if not early:
+        monkeypatch.setattr(pipeline, "EARLY_STORE_MAX_BYTES", 0)
+    out = tmp_path / "out"
+    report = pipeline.build_and_write([corpus], kg.BuildOptions(), out)
+    assert report.written[-1] == out / "store"
+    # Late, fill_store loads it in this thread once the child has ended.
+    assert [name.split("_")[0] for name in threads] == (["kg-after-lines"] if early else [])
+    triples = set((out / "graph.nt").read_bytes().splitlines())
+    quads = set((out / "graph.nq").read_bytes().splitlines())
+    assert store_lines(out) == sorted(triples | quads)
