@@ -229,15 +229,16 @@ def _build_here(files: list[InputFile], stats: Stats | None, options: BuildOptio
     result = build_files(files, options, progress, stats)
     out.mkdir(parents=True, exist_ok=True)
     index = options.cache_dir / STORE_BLOCKS_FILE if options.cache_dir is not None else None
+    # Without digests to compare or with nothing from the cache, the store loads afresh.
+    load_afresh = index is None or not result.files_cached
     lines = _write_lines(result, out, index)
     announce(LINES_WRITTEN)
-    if index is None or not result.files_cached:
+    if load_afresh:
         announce(STORE_DUE)
     report = BuildReport(result.summary(), result.warnings,
                          [*lines, *_write_views(result, out)])
-    cached = result.files_cached
     del result  # the store's digests below reuse the graph's memory instead of adding to it
-    if index is None or not cached:
+    if load_afresh:
         return report, None, index
     return report, store_update.plan(out / STORE_DIR, lines, index), index
 
