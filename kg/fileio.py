@@ -9,6 +9,7 @@ import pickle
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 
 @contextlib.contextmanager
@@ -53,3 +54,23 @@ def read_pickle(path: Path) -> object:
 def write_pickle(target: Path, value: object) -> None:
     with atomic_path(target) as tmp, open(tmp, "wb") as handle:
         pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def copy_range(source: BinaryIO, target: BinaryIO, start: int, count: int) -> None:
+    """Copy `count` bytes of `source` from `start` to the end of `target`: in the kernel
+    where the system and file system can. EOFError when `source` ends first."""
+    kernel = hasattr(os, "copy_file_range")
+    while count > 0:
+        copied = 0
+        if kernel:
+            try:
+                copied = os.copy_file_range(source.fileno(), target.fileno(), count, start)
+            except OSError:  # not on this file system: copy through Python instead
+                kernel = False
+        if not kernel:
+            source.seek(start)
+            copied = target.write(source.read(min(count, 1 << 24)))
+        if copied == 0:
+            raise EOFError(f"{source.name} ends before byte {start + count}")
+        start += copied
+        count -= copied

@@ -18,11 +18,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
 from .errors import NoGraphError, QueryError, StoreError
+from .fileio import copy_range
 from .store_update import Change, install_digests
 from .store_update import apply as apply_change
 from .vocab import prefixes
@@ -135,30 +136,15 @@ def _load_piece(store: ox.Store, piece: Piece, scratch: Path) -> None:
         _bulk_load(store, piece.path)
         return
     with open(piece.path, "rb") as source, open(scratch, "wb") as target:
-        _copy_range(source, target, piece.start, piece.count)
+        try:
+            copy_range(source, target, piece.start, piece.count)
+        except EOFError:
+            raise StoreError("a graph file shrank while the store was being filled: "
+                             "build again") from None
     try:
         _bulk_load(store, scratch)
     finally:
         scratch.unlink(missing_ok=True)
-
-
-def _copy_range(source: BinaryIO, target: BinaryIO, start: int, count: int) -> None:
-    """Copy `count` bytes from `start`: in the kernel where the system and file system can."""
-    kernel = hasattr(os, "copy_file_range")
-    while count > 0:
-        copied = 0
-        if kernel:
-            try:
-                copied = os.copy_file_range(source.fileno(), target.fileno(), count, start)
-            except OSError:  # not on this file system: copy through Python instead
-                kernel = False
-        if not kernel:
-            source.seek(start)
-            copied = target.write(source.read(min(count, 1 << 24)))
-        if copied == 0:
-            raise StoreError("a graph file shrank while the store was being filled: build again")
-        start += copied
-        count -= copied
 
 
 def _bulk_load(store: ox.Store, path: Path) -> None:
