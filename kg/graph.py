@@ -9,9 +9,11 @@ not depend on the order files were read in.
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any
 
 from .identity import IriMinter
@@ -187,6 +189,15 @@ class GraphBuilder:
         held = self._nodes[ref].single.get(name)
         return None if held is None else held[0]
 
+    def iris(self) -> set[str]:
+        """The IRI of every node claimed and of both ends of every edge."""
+        refs = {*self._nodes, *(end for _kind, *ends in self._edges for end in ends)}
+        return {self._iri(ref) for ref in refs}
+
+    def sources(self) -> set[str]:
+        """Every file behind a node."""
+        return {source for claims in self._nodes.values() for source in _as_set(claims.sources)}
+
     def freeze(self) -> KnowledgeGraph:
         iris = {ref: self._iri(ref) for ref in self._nodes}
         nodes = sorted((self._resolve(c, iris[ref]) for ref, c in self._nodes.items()),
@@ -238,6 +249,14 @@ class KnowledgeGraph:
 
     def edges_of(self, kind: EdgeKind) -> list[Edge]:
         return [e for e in self.edges if e.kind is kind]
+
+    def edges_from(self, iri: str) -> list[Edge]:
+        """The edges out of one node, as `out_edges` lists them."""
+        edges = self.edges
+        first = end = bisect_left(edges, iri, key=attrgetter("source"))
+        while end < len(edges) and edges[end].source == iri:
+            end += 1
+        return edges[first:end]
 
     def out_edges(self) -> dict[str, list[Edge]]:
         grouped: dict[str, list[Edge]] = {}

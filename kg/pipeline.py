@@ -14,15 +14,15 @@ from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
-from . import last_build, rdf, store_update
+from . import last_build, lines_update, rdf, store_update
 from .cache import Stats, stat_all
 from .child import call_in_child
-from .extract import extract_graph
+from .extract import ExtractContext, Reach, merge, prepare
 from .gc_pause import no_gc_passes
 from .graph import KnowledgeGraph
 from .identity import DEFAULT_BASE_IRI, IriMinter
 from .model import Problem, Record, Severity
-from .reading import Progress, read_all
+from .reading import Progress, Reads, cache_key, read_all
 from .report import write_warnings
 from .sources import InputFile, ReadOptions, default_taxonomy, discover
 from .store import QUADS_FILE, STORE_DIR, TRIPLES_FILE, fill_store, load_store
@@ -62,6 +62,11 @@ class Build:
     files_ignored: int
     options: BuildOptions = field(default_factory=BuildOptions)
     files_cached: int = 0
+    # Each input's content hash, by read-cache key (see reading.cache_key).
+    inputs: dict[str, str] = field(default_factory=dict)
+    # With `since`, the subjects whose lines can differ from those of that build; None when
+    # that cannot be told (see lines_update).
+    reached: Reach | None = None
 
     @cached_property
     def rdf(self) -> Graph:
@@ -106,24 +111,46 @@ def build(paths: Iterable[str | os.PathLike], options: BuildOptions = BuildOptio
 
 
 def build_files(files: list[InputFile], options: BuildOptions = BuildOptions(),
-                progress: Progress | None = None, stats: Stats | None = None) -> Build:
-    """`build` of files already found; `stats`, their stats when the caller took them."""
+                progress: Progress | None = None, stats: Stats | None = None,
+                since: dict[str, str] | None = None) -> Build:
+    """`build` of files already found; `stats`, their stats when the caller took them;
+    `since`, the inputs' content hashes at an earlier build, to tell what changed (`reached`)."""
     records: list[Record] = []
     problems: list[Problem] = []
     if options.default_taxonomy:
         records.extend(default_taxonomy().records)
     ignored = 0
     with no_gc_passes():
-        results, cached = read_all(files, options.read, options.workers, options.cache_dir,
-                                   progress, stats)
-        for result in results:
+        reads = read_all(files, options.read, options.workers, options.cache_dir, progress,
+                         stats)
+        for result in reads.results:
             records.extend(result.records)
             problems.extend(result.problems)
             ignored += result.skipped and not result.problems
-        graph, extract_problems = extract_graph(records, IriMinter(options.base_iri))
-    problems.extend(extract_problems)
+        minter = IriMinter(options.base_iri)
+        ctx, articles = prepare(records)
+        graph = merge(articles, ctx, minter)
+        inputs = {cache_key(item): digest for item, digest in zip(files, reads.digests,
+                                                                   strict=True) if digest}
+        reached = None if since is None else _reached(since, inputs, files, reads, ctx, minter)
+    problems.extend(ctx.problems)
     problems.sort(key=lambda p: (p.source, p.line or 0, p.field or ""))
-    return Build(graph, problems, len(files) - ignored, ignored, options, cached)
+    return Build(graph, problems, len(files) - ignored, ignored, options, reads.cached, inputs,
+                 reached)
+
+
+def _reached(since: dict[str, str], inputs: dict[str, str], files: list[InputFile],
+             reads: Reads, ctx: ExtractContext, minter: IriMinter) -> Reach | None:
+    changed = []
+    for i, item in enumerate(files):
+        key = cache_key(item)
+        if key not in inputs or inputs[key] == since.get(key):
+            continue
+        before = reads.earlier.get(i)  # what the cache held: the records behind `since`?
+        if before is None or before[0] != since.get(key):
+            return None
+        changed.append((before[2].records, reads.results[i].records))
+    return lines_update.reached_since(since, inputs, changed, ctx, minter)
 
 
 def write_outputs(result: Build, out_dir: str | os.PathLike) -> list[Path]:
@@ -226,12 +253,16 @@ def _build_in_child(files: list[InputFile], stats: Stats | None, options: BuildO
 def _build_here(files: list[InputFile], stats: Stats | None, options: BuildOptions,
                 out: Path, progress: Progress | None, announce: Callable[[str], None]
                 ) -> tuple[BuildReport, store_update.Change | None, Path | None]:
-    result = build_files(files, options, progress, stats)
+    folder = options.cache_dir
+    state = None
+    if folder is not None:
+        state = lines_update.held(folder, last_build.build_key(options, out), out)
+    result = build_files(files, options, progress, stats, state.inputs if state else None)
     out.mkdir(parents=True, exist_ok=True)
-    index = options.cache_dir / STORE_BLOCKS_FILE if options.cache_dir is not None else None
+    index = folder / STORE_BLOCKS_FILE if folder is not None else None
     # Without digests to compare or with nothing from the cache, the store loads afresh.
     load_afresh = index is None or not result.files_cached
-    lines = _write_lines(result, out, index)
+    lines = _write_lines(result, out, index, state)
     announce(LINES_WRITTEN)
     if load_afresh:
         announce(STORE_DUE)
@@ -243,11 +274,29 @@ def _build_here(files: list[InputFile], stats: Stats | None, options: BuildOptio
     return report, store_update.plan(out / STORE_DIR, lines, index), index
 
 
-def _write_lines(result: Build, out: Path, index: Path | None) -> list[Path]:
-    """graph.nt and graph.nq; with `index`, where each subject's lines are and their digests."""
-    with no_gc_passes(), \
-            store_update.block_index(index) if index is not None else nullcontext() as blocks:
-        return rdf.write_lines(result.graph, out, result.options.schema, blocks)
+def _write_lines(result: Build, out: Path, index: Path | None,
+                 state: lines_update.LinesState | None = None) -> list[Path]:
+    """graph.nt and graph.nq; with `index`, where each subject's lines are and their digests,
+    and with the cache folder on, what they were made from (see lines_update). With the
+    `state` of the lines there and what changed since (`result.reached`), only those
+    subjects' lines are made again."""
+    folder = result.options.cache_dir
+    if folder is not None:
+        lines_update.forget(folder)
+    with no_gc_passes():
+        layout = None
+        if state is not None and folder is not None and index is not None \
+                and result.reached is not None:
+            layout = lines_update.rewrite(result.graph, out, result.options.schema,
+                                          result.reached, state, folder, index)
+        if layout is None:
+            with store_update.block_index(index) if index else nullcontext() as blocks:
+                rdf.write_lines(result.graph, out, result.options.schema, blocks)
+            layout = blocks.layout if blocks is not None else None
+    if folder is not None and index is not None and layout is not None:
+        lines_update.record(folder, last_build.build_key(result.options, out), result.inputs,
+                            layout, out, index)
+    return [out / TRIPLES_FILE, out / QUADS_FILE]
 
 
 def _write_views(result: Build, out: Path) -> list[Path]:

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
+from functools import cached_property
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -21,11 +22,13 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .fileio import atomic_path
 from .graph import EdgeKind, Fact, KnowledgeGraph, Node, NodeKind, Sources
-from .store_update import QUADS, TRIPLES, BlockIndex
+from .store_update import BlockIndex
 from .vocab import KG, SCHEMA_HTTPS, prefixes
 
 # One statement as N-Triples text without the closing " .", and the files that asserted it.
 Located = tuple[str, Sources]
+# The ranks of subjects, in the order their blocks are written: nodes, the topic scheme, files.
+NODE, SCHEME, SOURCE = 0, 1, 2
 
 FORMATS = {
     "turtle": ox.RdfFormat.TURTLE,
@@ -122,27 +125,64 @@ class TripleWriter:
 
     def triples(self) -> Iterator[Located]:
         """Every statement, subjects in IRI order, so the same graph gives the same bytes."""
-        for _subject, statements in self.blocks():
-            yield from statements
+        for _subject, _rank, _key, statements in self.blocks():
+            yield from statements  # type: ignore[misc]  # every block is made without `only`
 
-    def blocks(self) -> Iterator[tuple[str, list[Located]]]:
-        """(subject IRI, its statements) for each subject, every subject once."""
+    def blocks(self, only: Container[str] | None = None
+               ) -> Iterator[tuple[str, int, str, list[Located] | None]]:
+        """(subject IRI, rank, order key, its statements) for each subject, every subject once,
+        in order of (rank, key): nodes by IRI, the topic scheme (key ""), source files by name.
+        With `only`, the statements of other subjects are not made (None)."""
         out_edges = self.graph.out_edges()
-        topics = self.graph.nodes_of(NodeKind.TOPIC)
-        scheme_sources = frozenset(s for n in topics for s in n.sources)
         for node in self.graph.nodes:
-            yield node.iri, list(self._node(node, out_edges.get(node.iri, ())))
-        if scheme_sources:
-            yield self.scheme[1:-1], [
-                (f"{self.scheme} {_TYPE} {self.term(SKOS.ConceptScheme)}", scheme_sources),
-                (f"{self.scheme} {self.term(DCTERMS.title)} {literal('Topics')}", scheme_sources)]
+            if only is None or node.iri in only:
+                yield node.iri, NODE, node.iri, list(self._node(node, out_edges.get(node.iri, ())))
+            else:
+                yield node.iri, NODE, node.iri, None
+        topics = self.graph.nodes_of(NodeKind.TOPIC)
+        if topics:
+            yield self.scheme[1:-1], SCHEME, "", self.scheme_block(topics, only)
         for source in self.graph.sources():
-            subject = self.source_node(source)
-            located = frozenset((source,))
-            yield subject[1:-1], [
-                (f"{subject} {_TYPE} {self.term(KG.SourceFile)}", located),
+            subject = self.source_node(source)[1:-1]
+            yield subject, SOURCE, source, self.source_block(source, only)
+
+    def block(self, rank: int, key: str) -> list[Located] | None:
+        """The statements of the subject of this rank and order key; None when the graph has
+        no such subject."""
+        if rank == NODE:
+            node = self.graph.by_iri.get(key)
+            return None if node is None else list(self._node(node, self.graph.edges_from(key)))
+        if rank == SCHEME:
+            return self.scheme_block(self.graph.nodes_of(NodeKind.TOPIC)) or None
+        return self.source_block(key) if key in self.present else None
+
+    @cached_property
+    def present(self) -> set[str]:
+        """The files behind any node: those with a block of their own."""
+        return set(self.graph.sources())
+
+    def scheme_block(self, topics: list[Node], only: Container[str] | None = None
+                     ) -> list[Located] | None:
+        if (only is not None and self.scheme[1:-1] not in only) or not topics:
+            return None
+        sources = frozenset(s for n in topics for s in n.sources)
+        return [(f"{self.scheme} {_TYPE} {self.term(SKOS.ConceptScheme)}", sources),
+                (f"{self.scheme} {self.term(DCTERMS.title)} {literal('Topics')}", sources)]
+
+    def source_block(self, source: str, only: Container[str] | None = None
+                     ) -> list[Located] | None:
+        subject = self.source_node(source)
+        if only is not None and subject[1:-1] not in only:
+            return None
+        located = frozenset((source,))
+        return [(f"{subject} {_TYPE} {self.term(KG.SourceFile)}", located),
                 (f"{subject} {_TYPE} {self.term(PROV.Entity)}", located),
                 (f"{subject} {self.term(RDFS.label)} {literal(source)}", located)]
+
+    def encoded(self, located: list[Located]) -> tuple[bytes, bytes]:
+        """A subject's block of N-Triples lines and of N-Quads lines."""
+        return ("".join(statement + " .\n" for statement, _ in located).encode(),
+                "".join(self.quads_of(located)).encode())
 
     def _node(self, node: Node, edges: Iterable) -> Iterator[Located]:
         subject = iri(node.iri)
@@ -235,18 +275,15 @@ def write_lines(graph: KnowledgeGraph, out_dir: Path, schema: str = SCHEMA_HTTPS
     with `index`, each subject's block of lines is recorded there as it is written."""
     nt, nq = out_dir / "graph.nt", out_dir / "graph.nq"
     writer = TripleWriter(graph, schema)
-    nt_offset = nq_offset = 0
     with atomic_path(nt) as nt_tmp, atomic_path(nq) as nq_tmp, \
             open(nt_tmp, "wb", buffering=WRITE_BUFFER) as nt_file, \
             open(nq_tmp, "wb", buffering=WRITE_BUFFER) as nq_file:
-        for subject, located in writer.blocks():
-            nt_block = "".join(statement + " .\n" for statement, _ in located).encode()
-            nq_block = "".join(writer.quads_of(located)).encode()
+        for subject, rank, key, located in writer.blocks():
+            nt_block, nq_block = writer.encoded(located)  # type: ignore[arg-type]
             if index is not None:
-                index.add(TRIPLES, subject, nt_block, nt_offset)
-                index.add(QUADS, subject, nq_block, nq_offset)
-            nt_offset += nt_file.write(nt_block)
-            nq_offset += nq_file.write(nq_block)
+                index.add(subject, rank, key, nt_block, nq_block)
+            nt_file.write(nt_block)
+            nq_file.write(nq_block)
     return [nt, nq]
 
 

@@ -10,10 +10,11 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from . import cache as read_cache
-from .cache import Signature, Stats, code_fingerprint, stat_all
+from .cache import Entry, Signature, Stats, code_fingerprint, stat_all
 from .fileio import content_hash
 from .gc_pause import no_gc_passes
 from .model import SourceResult
@@ -22,12 +23,23 @@ from .sources import InputFile, ReadOptions, read_file
 Progress = Callable[[int, int], None]
 
 
+@dataclass(frozen=True, slots=True)
+class Reads:
+    """What reading a build's files gave, in file order."""
+
+    results: list[SourceResult]
+    cached: int  # how many came from the read cache
+    digests: list[str | None]  # each file's content hash; None: too large or unreadable
+    # The cache's entry from before for each file parsed afresh, where it had one.
+    earlier: dict[int, Entry]
+
+
 def read_all(files: list[InputFile], read: ReadOptions, workers: int | None = None,
              cache_dir: Path | None = None, progress: Progress | None = None,
-             stats: Stats | None = None) -> tuple[list[SourceResult], int]:
-    """Every file's records and problems, in file order, and how many came from the cache: a
-    file whose content is unchanged is not parsed again, the rest are (in worker processes
-    when there are many). `stats`, the files' stats when the caller took them already."""
+             stats: Stats | None = None) -> Reads:
+    """Every file's records and problems, in file order: a file whose content is unchanged is
+    not parsed again, the rest are (in worker processes when there are many). `stats`, the
+    files' stats when the caller took them already."""
     results: list[SourceResult | None] = [None] * len(files)
     fingerprint = f"{code_fingerprint()} {read!r}"
     cache = read_cache.load(cache_dir, fingerprint) if cache_dir else None
@@ -38,6 +50,10 @@ def read_all(files: list[InputFile], read: ReadOptions, workers: int | None = No
             _take_from_cache(cache, files, stats.signatures, read, results, digests)
     todo = [i for i, held in enumerate(results) if held is None]
     done = len(files) - len(todo)
+    earlier: dict[int, Entry] = {}
+    if cache is not None:
+        earlier = {i: cache.entries[key] for i in todo
+                   if (key := cache_key(files[i])) in cache.entries}
     for i, result in zip(todo, read_many([files[i] for i in todo], read, workers,
                                          _offset(progress, done, len(files))),
                          strict=True):
@@ -51,7 +67,8 @@ def read_all(files: list[InputFile], read: ReadOptions, workers: int | None = No
         read_cache.save(cache_dir, fingerprint,
                         {cache_key(files[i]): (d, vouched[i], results[i])
                          for i, d in digests.items()}, cache)
-    return results, done  # type: ignore[return-value]
+    return Reads(results, done,  # type: ignore[arg-type]
+                 [digests.get(i) for i in range(len(files))], earlier)
 
 
 def _take_from_cache(cache: read_cache.ReadCache, files: list[InputFile],

@@ -11,11 +11,13 @@ changes) asks for a full load instead.
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
-from typing import BinaryIO, TextIO
+from typing import BinaryIO
 
 import pyoxigraph as ox
 
@@ -38,15 +40,58 @@ class Change:
 
 
 class BlockIndex:
-    """Where each subject's block of lines lies in graph.nt and graph.nq, with its digest,
-    recorded as the lines are written: one text line "KIND SUBJECT DIGEST OFFSET LENGTH" each."""
+    """Each subject's blocks of lines in graph.nt and graph.nq, with their digests, recorded as
+    they are written: one line "KIND SUBJECT DIGEST LENGTH" per block, subject by subject, the
+    blocks tiling each file in order (an offset is the sum of the lengths before). No offsets
+    are written, so the entries of unchanged subjects stay byte for byte the same when blocks
+    before them change (see lines_update).
 
-    def __init__(self, handle: TextIO) -> None:
+    `layout` gathers where each subject's blocks and entries end, and its order key."""
+
+    def __init__(self, handle: BinaryIO) -> None:
         self.handle = handle
+        self.layout = Layout()
 
-    def add(self, kind: int, subject: str, block: bytes, offset: int) -> None:
-        digest = block_digest(block)
-        self.handle.write(f"{kind} {subject} {digest} {offset} {len(block)}\n")
+    def add(self, subject: str, rank: int, key: str, nt_block: bytes, nq_block: bytes) -> None:
+        entries = (f"{TRIPLES} {subject} {block_digest(nt_block)} {len(nt_block)}\n"
+                   f"{QUADS} {subject} {block_digest(nq_block)} {len(nq_block)}\n").encode()
+        self.handle.write(entries)
+        self.layout.add(rank, key, len(nt_block), len(nq_block), len(entries))
+
+
+class Layout:
+    """For each subject in file order: its order key (see rdf.TripleWriter.blocks) and the
+    length of its blocks in graph.nt and graph.nq and of its entries in the BlockIndex; and
+    how many subjects there are of each rank (nodes, the topic scheme, source files)."""
+
+    def __init__(self) -> None:
+        self.keys: list[str] = []
+        self.lengths = (array("q"), array("q"), array("q"))
+        self.ranks = [0, 0, 0]
+
+    def add(self, rank: int, key: str, nt: int, nq: int, entries: int) -> None:
+        self.keys.append(key)
+        nt_lengths, nq_lengths, entry_lengths = self.lengths
+        nt_lengths.append(nt)
+        nq_lengths.append(nq)
+        entry_lengths.append(entries)
+        self.ranks[rank] += 1
+
+    def extend(self, other: Layout, first: int, end: int) -> None:
+        """Subjects `first` to `end` of `other`."""
+        self.keys.extend(other.keys[first:end])
+        for mine, theirs in zip(self.lengths, other.lengths, strict=True):
+            mine.extend(theirs[first:end])
+        for rank, (start, stop) in enumerate(other.segments()):
+            self.ranks[rank] += max(0, min(end, stop) - max(first, start))
+
+    def segments(self) -> list[tuple[int, int]]:
+        """Where the subjects of each rank are: (first, end)."""
+        ends = list(accumulate(self.ranks))
+        return [(end - count, end) for end, count in zip(ends, self.ranks, strict=True)]
+
+    def __len__(self) -> int:
+        return len(self.keys)
 
 
 def block_digest(block: bytes) -> str:
@@ -58,7 +103,7 @@ def block_digest(block: bytes) -> str:
 @contextmanager
 def block_index(target: Path) -> Iterator[BlockIndex]:
     """A BlockIndex that replaces `target` when the writing is done."""
-    with atomic_path(target) as tmp, open(tmp, "w", encoding="utf-8") as handle:
+    with atomic_path(target) as tmp, open(tmp, "wb") as handle:
         yield BlockIndex(handle)
 
 
@@ -80,7 +125,7 @@ def plan(store_dir: Path, inputs: list[Path], index: Path) -> Change | None:
             return None
         seen.add(key)
         if held.pop(key, None) != digest:
-            changed[key] = (int(offset), int(length))
+            changed[key] = (offset, length)
             if len(changed) > limit:
                 return None
     if len(changed) + len(held) > limit:  # what is left in `held` was deleted
@@ -141,9 +186,12 @@ def _held_digests(store_dir: Path) -> dict[str, str] | None:
         return None
 
 
-def _entries(index: Path) -> Iterator[tuple[str, str, str, str]]:
+def _entries(index: Path) -> Iterator[tuple[str, str, int, int]]:
     """Each line of a BlockIndex file: "KIND SUBJECT", digest, offset, length."""
+    ends = [0, 0]
     with open(index, encoding="utf-8") as lines:
         for line in lines:
-            key, digest, offset, length = line.rsplit(" ", 3)
-            yield key, digest, offset, length
+            key, digest, length = line.rsplit(" ", 2)
+            kind = int(key[0])
+            offset, ends[kind] = ends[kind], ends[kind] + int(length)
+            yield key, digest, offset, int(length)

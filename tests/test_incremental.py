@@ -258,24 +258,27 @@ def test_the_block_index_tiles_each_file_subject_by_subject(corpus, tmp_path):
     ends = [0, 0]
     subjects: list[list[str]] = [[], []]
     for line in index.read_text("utf-8").splitlines():
-        kind, subject, digest, offset, length = line.split(" ")
-        kind, offset, length = int(kind), int(offset), int(length)
-        assert offset == ends[kind]  # no gap, no overlap
-        block = data[kind][offset:offset + length]
+        kind, subject, digest, length = line.split(" ")
+        kind, length = int(kind), int(length)
+        block = data[kind][ends[kind]:ends[kind] + length]  # each block right after the last
         assert all(line.startswith(f"<{subject}> ".encode()) for line in block.splitlines())
         assert hashlib.sha256(block).hexdigest()[:32] == digest
         ends[kind] += length
         subjects[kind].append(subject)
     assert ends == [len(data[0]), len(data[1])]
     assert subjects[0] == subjects[1] and len(set(subjects[0])) == len(subjects[0]) > FILES
+    layout = blocks.layout
+    assert [sum(lengths) for lengths in layout.lengths] == [*ends, index.stat().st_size]
+    ranks = [rdf.NODE] * len(result.graph.nodes) + [rdf.SCHEME] + [rdf.SOURCE] * len(
+        result.graph.sources())
+    keys = [(rank, key) for rank, key in zip(ranks, layout.keys, strict=True)]
+    assert keys == sorted(keys)  # the order lines_update finds subjects by
 
 
 def write_index(target: Path, blocks: list[tuple[str, bytes]]) -> None:
-    offset = 0
     with store_update.block_index(target) as index:
         for subject, block in blocks:
-            index.add(store_update.TRIPLES, subject, block, offset)
-            offset += len(block)
+            index.add(subject, rdf.NODE, subject, block, b"")
 
 
 def test_a_subject_split_over_two_runs_is_never_patched(tmp_path):
@@ -293,8 +296,8 @@ def test_a_subject_split_over_two_runs_is_never_patched(tmp_path):
     nt.write_bytes(a1 + b2)
     write_index(pending, [("http://x/a", a1), ("http://x/b", b2)])
     change = store_update.plan(store_dir, [nt, nq], pending)
-    assert change is not None and change.touched == {(0, "http://x/b")}
-    assert change.new_blocks == {(0, "http://x/b"): b2.decode()}
+    assert change is not None and change.touched == {(0, "http://x/b"), (1, "http://x/b")}
+    assert change.new_blocks == {(0, "http://x/b"): b2.decode(), (1, "http://x/b"): ""}
 
 
 def test_the_store_holds_every_line_of_graph_nt_and_graph_nq(corpus, tmp_path, monkeypatch):

@@ -7,8 +7,9 @@ records, with the whole picture. Adding an entity kind is one module and one lin
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
-from ..graph import GraphBuilder, KnowledgeGraph
+from ..graph import GraphBuilder, KnowledgeGraph, NodeKind
 from ..identity import IriMinter
 from ..model import ArticleRecord, OrganizationRecord, Problem, Record, TopicRecord
 from . import article, image, provider, related, topic
@@ -17,12 +18,29 @@ from .context import ExtractContext, Taxonomy
 EXTRACTORS = (article.extract, provider.extract, image.extract, topic.extract, related.extract)
 FINISHERS = (provider.finish, topic.finish)
 
-__all__ = ["EXTRACTORS", "FINISHERS", "ExtractContext", "Taxonomy", "extract_graph"]
+__all__ = [
+    "EXTRACTORS",
+    "FINISHERS",
+    "ExtractContext",
+    "Reach",
+    "Taxonomy",
+    "extract_graph",
+    "merge",
+    "prepare",
+    "subjects_reached",
+]
 
 
 def extract_graph(records: Iterable[Record],
                   minter: IriMinter) -> tuple[KnowledgeGraph, list[Problem]]:
     """Merge records into a KnowledgeGraph; taxonomy records are read before any article."""
+    ctx, articles = prepare(records)
+    return merge(articles, ctx, minter), ctx.problems
+
+
+def prepare(records: Iterable[Record]) -> tuple[ExtractContext, list[ArticleRecord]]:
+    """The context every extractor consults (the taxonomy, each article URL's identity), and
+    the article records to merge with it."""
     taxonomy = Taxonomy()
     articles: list[ArticleRecord] = []
     for record in records:
@@ -35,6 +53,16 @@ def extract_graph(records: Iterable[Record],
     ctx = ExtractContext(taxonomy)
     for record in articles:
         ctx.register(record)
+    return ctx, articles
+
+
+def merge(articles: Iterable[ArticleRecord], ctx: ExtractContext,
+          minter: IriMinter) -> KnowledgeGraph:
+    return _claims(articles, ctx, minter).freeze()
+
+
+def _claims(articles: Iterable[ArticleRecord], ctx: ExtractContext,
+            minter: IriMinter) -> GraphBuilder:
     builder = GraphBuilder(minter)
     for record in articles:
         for item in (record, *record.related):
@@ -42,4 +70,33 @@ def extract_graph(records: Iterable[Record],
                 extractor(item, ctx, builder)
     for finisher in FINISHERS:
         finisher(ctx, builder)
-    return builder.freeze(), ctx.problems
+    return builder
+
+
+@dataclass(frozen=True, slots=True)
+class Reach:
+    """Subjects that some articles' claims reach: node IRIs, source files, the topic scheme."""
+
+    nodes: set[str]
+    sources: set[str]
+    scheme: bool
+
+    def __or__(self, other: Reach) -> Reach:
+        return Reach(self.nodes | other.nodes, self.sources | other.sources,
+                     self.scheme or other.scheme)
+
+
+def subjects_reached(articles: Iterable[ArticleRecord], ctx: ExtractContext,
+                     minter: IriMinter) -> Reach:
+    """The subjects whose statements these articles can change, in a graph merged with `ctx`
+    (the same identities): the nodes they name or that naming them brings in (a topic's
+    broader topics), the files behind those, and the topic scheme.
+
+    Merged alone, the articles make exactly the nodes and edges they take part in, and the
+    finishers add the rest of what those nodes say; a node they do not reach can only be
+    said the same with or without them.
+    """
+    articles = list(articles)
+    alone = _claims(articles, replace(ctx, problems=[], _keys={}), minter)
+    return Reach(alone.iris(), {*alone.sources(), *(record.source for record in articles)},
+                 bool(alone.refs(NodeKind.TOPIC)))
