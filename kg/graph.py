@@ -275,7 +275,10 @@ class KnowledgeGraph:
         return out
 
     def sources(self) -> list[str]:
-        return sorted({s for n in self.nodes for s in n.sources})
+        found: set[str] = set()
+        for node in self.nodes:  # a set's update, not a loop per source: topics have thousands
+            found.update(node.sources)
+        return sorted(found)
 
     def __iter__(self) -> Iterator[Node]:
         return iter(self.nodes)

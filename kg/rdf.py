@@ -220,9 +220,20 @@ class TripleWriter:
 
     def quads_of(self, located: Iterable[Located]) -> Iterator[str]:
         """N-Quads lines: each statement once in the named graph of every file that asserted it."""
+        # A topic's statements share its set of files, thousands of them: their graph terms
+        # are sorted and made once per block.
+        endings: dict[int, list[str]] = {}
         for statement, sources in located:
-            for source in sorted(sources) if len(sources) > 1 else sources:
-                yield f"{statement} {self.source_node(source)} .\n"
+            if len(sources) == 1:
+                for source in sources:
+                    yield f"{statement} {self.source_node(source)} .\n"
+                continue
+            held = endings.get(id(sources))
+            if held is None:
+                held = endings[id(sources)] = [f" {self.source_node(source)} .\n"
+                                               for source in sorted(sources)]
+            for ending in held:
+                yield statement + ending
 
     def source_node(self, source: str) -> str:
         node = self._sources.get(source)
