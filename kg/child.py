@@ -21,9 +21,10 @@ T = TypeVar("T")
 
 
 def call_in_child(fn: Callable[..., T], *args: Any, progress: Progress | None = None,
-                  on: Mapping[str, Callable[[], None]] | None = None) -> T:
+                  on: Mapping[str, Callable[..., None]] | None = None) -> T:
     """`fn(*args, progress=..., announce=...)` run in a forked child; its exception is raised
-    here. `announce(name)` in the child calls `on[name]()` here while the child goes on."""
+    here. `announce(name, *values)` in the child calls `on[name](*values)` here while the
+    child goes on."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     child = context.Process(target=_child_main, args=(sender, os.getpid(), fn, args),
@@ -44,7 +45,7 @@ def call_in_child(fn: Callable[..., T], *args: Any, progress: Progress | None = 
                     progress(*payload)
             elif kind == "announce":
                 if on and payload[0] in on:
-                    on[payload[0]]()
+                    on[payload[0]](*payload[1:])
             elif kind == "error":
                 raise payload[0]
             else:
@@ -61,8 +62,8 @@ def _child_main(sender: Connection, parent: int, fn: Callable[..., Any],
     def progress(done: int, total: int) -> None:
         sender.send(("progress", done, total))
 
-    def announce(name: str) -> None:
-        sender.send(("announce", name))
+    def announce(name: str, *values: Any) -> None:
+        sender.send(("announce", name, *values))
 
     try:
         sender.send(("result", fn(*args, progress=progress, announce=announce)))

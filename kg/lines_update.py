@@ -44,6 +44,26 @@ MAX_CHANGED_SHARE = 0.05
 FileStat = tuple[int, int, int] | None  # size, mtime_ns, inode: a rename keeps them
 
 
+def file_stat(path: Path) -> FileStat:
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return st.st_size, st.st_mtime_ns, st.st_ino
+
+
+@dataclass(frozen=True, slots=True)
+class LinesMade:
+    """How graph.nt was just made, for graph.ttl to be made alike (see turtle_update): how many
+    subjects it has, and when it was patched, the old graph.nt's stat (`base`) and `pieces`
+    in order: (True, first, end) for old subjects first..end copied, (False, offset, length)
+    for a subject's block written afresh, where it is in the new graph.nt."""
+
+    subjects: int
+    base: FileStat = None
+    pieces: tuple[tuple[bool, int, int], ...] = ()
+
+
 @dataclass(frozen=True, slots=True)
 class LinesState:
     """What graph.nt, graph.nq and their block index were made from, their layout, and their
@@ -83,15 +103,8 @@ def record(folder: Path, key: str, inputs: dict[str, str], layout: Layout, out: 
 
 
 def _stats(folder: Path, out: Path) -> tuple[FileStat, ...]:
-    stats: list[FileStat] = []
-    for path in [*(out / name for name in LINE_FILES), folder / BLOCKS_FILE]:
-        try:
-            st = path.stat()
-        except OSError:
-            stats.append(None)
-        else:
-            stats.append((st.st_size, st.st_mtime_ns, st.st_ino))
-    return tuple(stats)
+    return tuple(file_stat(path)
+                 for path in [*(out / name for name in LINE_FILES), folder / BLOCKS_FILE])
 
 
 def reached_since(since: dict[str, str], now: dict[str, str],
@@ -124,10 +137,11 @@ def _identities(records: list[Record]) -> list[tuple] | None:
 
 
 def rewrite(graph: KnowledgeGraph, out: Path, schema: str, reach: Reach, old: LinesState,
-            folder: Path, index: Path) -> Layout | None:
+            folder: Path, index: Path) -> tuple[Layout, LinesMade] | None:
     """graph.nt, graph.nq and their block index `index` for `graph`: the `reach`ed subjects'
-    lines made afresh, the rest copied from the files `old` describes. The new layout; None
-    when the old files turn out not to fit (nothing is replaced then)."""
+    lines made afresh, the rest copied from the files `old` describes. The new layout and how
+    the files were made; None when the old files turn out not to fit (nothing is replaced
+    then)."""
     writer = TripleWriter(graph, schema)
     layout = old.layout
     segments = layout.segments()
@@ -156,7 +170,8 @@ def rewrite(graph: KnowledgeGraph, out: Path, schema: str, reach: Reach, old: Li
             copier.copy(done, len(layout))
     except EOFError:  # an old file shorter than its layout says
         return None
-    return copier.index.layout
+    layout = copier.index.layout
+    return layout, LinesMade(len(layout), old.files[0], tuple(copier.pieces))
 
 
 def _order_keys(reach: Reach, writer: TripleWriter) -> Iterable[tuple[int, str, str]]:
@@ -188,6 +203,8 @@ class _Copier:
         # Where each old subject's bytes start in each old file (and the end of the last).
         self.starts = [array("q", accumulate(lengths, initial=0)) for lengths in layout.lengths]
         self.index = BlockIndex(news[2])
+        self.pieces: list[tuple[bool, int, int]] = []  # see LinesMade
+        self.nt_end = 0
 
     def copy(self, first: int, end: int) -> None:
         """Subjects `first` to `end` of the old files."""
@@ -197,9 +214,13 @@ class _Copier:
             target.flush()  # the copy goes through the file descriptor, after what is written
             copy_range(source, target, starts[first], starts[end] - starts[first])
         self.index.layout.extend(self.layout, first, end)
+        self.pieces.append((True, first, end))
+        self.nt_end += self.starts[0][end] - self.starts[0][first]
 
     def write(self, subject: str, rank: int, key: str, nt_block: bytes, nq_block: bytes
               ) -> None:
+        self.pieces.append((False, self.nt_end, len(nt_block)))
+        self.nt_end += len(nt_block)
         self.news[0].write(nt_block)
         self.news[1].write(nq_block)
         self.index.add(subject, rank, key, nt_block, nq_block)

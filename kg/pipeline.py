@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from rdflib import Graph
 
-from . import last_build, lines_update, rdf, store_update
+from . import last_build, lines_update, rdf, store_update, turtle_update
 from .cache import Stats, stat_all
 from .child import call_in_child
 from .extract import ExtractContext, Reach, merge, prepare
@@ -157,7 +157,7 @@ def write_outputs(result: Build, out_dir: str | os.PathLike) -> list[Path]:
     """Write every output file into `out_dir`, each replaced atomically."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    lines = _write_lines(result, out, None)
+    lines, _made = _write_lines(result, out, None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-turtle") as pool:
         turtle = pool.submit(rdf.turtle_from_ntriples, out / TRIPLES_FILE, out / "graph.ttl",
                              result.options.schema)
@@ -208,9 +208,9 @@ def _build_and_write(files: list[InputFile], stats: Stats | None, options: Build
         turtle: list[Future[Path]] = []
         early: list[Future[None]] = []
 
-        def lines_written() -> None:
-            turtle.append(pool.submit(rdf.turtle_from_ntriples, out / TRIPLES_FILE,
-                                      out / "graph.ttl", options.schema))
+        def lines_written(made: lines_update.LinesMade | None) -> None:
+            turtle.append(pool.submit(turtle_update.write, out, options.schema,
+                                      options.cache_dir, made))
 
         def store_due() -> None:
             if _lines_bytes(out) <= EARLY_STORE_MAX_BYTES:
@@ -241,7 +241,7 @@ STORE_DUE = "store due"  # the lines written are to be loaded into a new store
 
 
 def _build_in_child(files: list[InputFile], stats: Stats | None, options: BuildOptions,
-                    out: Path, progress: Progress | None, announce: Callable[[str], None]
+                    out: Path, progress: Progress | None, announce: Callable[..., None]
                     ) -> tuple[BuildReport, store_update.Change | None, Path | None]:
     """The build, its graph files, and with the read cache on, the index of the new lines'
     blocks and what to replace in the store when this is a rebuild. The collector stays off
@@ -251,7 +251,7 @@ def _build_in_child(files: list[InputFile], stats: Stats | None, options: BuildO
 
 
 def _build_here(files: list[InputFile], stats: Stats | None, options: BuildOptions,
-                out: Path, progress: Progress | None, announce: Callable[[str], None]
+                out: Path, progress: Progress | None, announce: Callable[..., None]
                 ) -> tuple[BuildReport, store_update.Change | None, Path | None]:
     folder = options.cache_dir
     state = None
@@ -262,8 +262,8 @@ def _build_here(files: list[InputFile], stats: Stats | None, options: BuildOptio
     index = folder / STORE_BLOCKS_FILE if folder is not None else None
     # Without digests to compare or with nothing from the cache, the store loads afresh.
     load_afresh = index is None or not result.files_cached
-    lines = _write_lines(result, out, index, state)
-    announce(LINES_WRITTEN)
+    lines, made = _write_lines(result, out, index, state)
+    announce(LINES_WRITTEN, made)
     if load_afresh:
         announce(STORE_DUE)
     report = BuildReport(result.summary(), result.warnings,
@@ -275,28 +275,32 @@ def _build_here(files: list[InputFile], stats: Stats | None, options: BuildOptio
 
 
 def _write_lines(result: Build, out: Path, index: Path | None,
-                 state: lines_update.LinesState | None = None) -> list[Path]:
+                 state: lines_update.LinesState | None = None
+                 ) -> tuple[list[Path], lines_update.LinesMade | None]:
     """graph.nt and graph.nq; with `index`, where each subject's lines are and their digests,
-    and with the cache folder on, what they were made from (see lines_update). With the
-    `state` of the lines there and what changed since (`result.reached`), only those
+    and with the cache folder on, what they were made from (see lines_update), and how. With
+    the `state` of the lines there and what changed since (`result.reached`), only those
     subjects' lines are made again."""
     folder = result.options.cache_dir
     if folder is not None:
         lines_update.forget(folder)
     with no_gc_passes():
-        layout = None
+        patched = None
         if state is not None and folder is not None and index is not None \
                 and result.reached is not None:
-            layout = lines_update.rewrite(result.graph, out, result.options.schema,
-                                          result.reached, state, folder, index)
-        if layout is None:
+            patched = lines_update.rewrite(result.graph, out, result.options.schema,
+                                           result.reached, state, folder, index)
+        if patched is not None:
+            layout, made = patched
+        else:
             with store_update.block_index(index) if index else nullcontext() as blocks:
                 rdf.write_lines(result.graph, out, result.options.schema, blocks)
             layout = blocks.layout if blocks is not None else None
+            made = lines_update.LinesMade(len(layout)) if layout is not None else None
     if folder is not None and index is not None and layout is not None:
         lines_update.record(folder, last_build.build_key(result.options, out), result.inputs,
                             layout, out, index)
-    return [out / TRIPLES_FILE, out / QUADS_FILE]
+    return [out / TRIPLES_FILE, out / QUADS_FILE], made
 
 
 def _write_views(result: Build, out: Path) -> list[Path]:
