@@ -16,7 +16,17 @@ import pyoxigraph as ox
 import pytest
 
 import kg
-from kg import cache, model, pipeline, rdf, reading, store, store_update
+from kg import (
+    cache,
+    lines_update,
+    model,
+    pipeline,
+    rdf,
+    reading,
+    store,
+    store_update,
+    turtle_update,
+)
 from kg.bench_corpus import write_corpus
 
 KG = shutil.which("kg")
@@ -186,6 +196,83 @@ def test_deleted_file_drops_its_facts(corpus, tmp_path):
     same_outputs(out, clean)
     assert title not in (out / "graph.ttl").read_text("utf-8")
     assert gone.name not in (out / "graph.nq").read_text("utf-8")
+
+
+def with_related(folder: Path) -> Path:
+    return next(path for path in sorted(folder.rglob("*.md"))
+                if "\nrelated:\n" in path.read_text("utf-8"))
+
+
+def replace_line(path: Path, start: str, new: str) -> None:
+    lines = path.read_text("utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith(start))
+    lines[at] = new
+    path.write_text("".join(lines), "utf-8")
+
+
+EDITS = {  # name -> (edit of the work folder, whether the lines can be patched)
+    "headline": (lambda w: replace_line(first_file(w), "title:", "title: Patched headline\n"),
+                 True),
+    "new topic": (lambda w: replace_line(first_file(w), "topics:",
+                                         "topics:\n- A Topic Nobody Had\n"), True),
+    "provider name": (lambda w: replace_line(first_file(w), "  name:", "  name: Renamed Co\n"),
+                      True),
+    "related dropped": (lambda w: replace_line(with_related(w), "related:", "unrelated:\n"),
+                        True),
+    "body": (lambda w: first_file(w).write_text(first_file(w).read_text("utf-8") + "More.\n",
+                                                "utf-8"), True),
+    "url": (lambda w: replace_line(first_file(w), "webUrl:",
+                                   "webUrl: https://elsewhere.example.com/moved\n"), False),
+    "deleted": (lambda w: first_file(w).unlink(), False),
+}
+
+
+@pytest.mark.slow
+def test_rebuilds_patch_the_lines_and_turtle_only_where_safe_and_equal_clean_builds(
+        corpus, tmp_path, monkeypatch):
+    """Each edit, built on the last: the lines and Turtle are patched when the changed file
+    keeps its identities, written in full otherwise, and every output is a clean build's."""
+    work, out = tmp_path / "articles", tmp_path / "out"
+    shutil.copytree(corpus, work)
+    taken = tmp_path / "taken.txt"  # the build's child writes here (it is a forked process)
+
+    def spy(module, name, label):
+        real = getattr(module, name)
+
+        def call(*args, **kwargs):
+            done = real(*args, **kwargs)
+            with open(taken, "a", encoding="utf-8") as log:
+                log.write(f"{label} {'patched' if done is not None else 'refused'}\n")
+            return done
+        monkeypatch.setattr(module, name, call)
+
+    spy(lines_update, "rewrite", "lines")
+    spy(turtle_update, "_patch", "turtle")
+    options = kg.BuildOptions(cache_dir=out / cache.CACHE_DIR)
+    pipeline.build_and_write([work], options, out)
+    for name, (edit, patchable) in EDITS.items():
+        taken.write_text("", "utf-8")
+        edit(work)
+        pipeline.build_and_write([work], options, out)
+        expected = "lines patched\nturtle patched\n" if patchable else ""
+        assert taken.read_text("utf-8") == expected, name
+        clean = tmp_path / f"clean-{len(name)}"
+        pipeline.build_and_write([work], kg.BuildOptions(), clean)
+        same_outputs(out, clean)
+        shutil.rmtree(clean)
+    assert "Patched headline" not in (out / "graph.ttl").read_text("utf-8")  # deleted last
+
+
+def test_lines_that_are_not_the_recorded_ones_are_written_in_full(corpus, tmp_path):
+    work, out, clean = tmp_path / "articles", tmp_path / "out", tmp_path / "clean"
+    shutil.copytree(corpus, work)
+    kg_build(str(work), "-o", str(out))
+    replace_line(first_file(work), "title:", "title: Edited again\n")
+    nt = out / "graph.nt"
+    nt.write_bytes(nt.read_bytes()[:-100])  # as a build cut short, or a hand edit, might leave
+    kg_build(str(work), "-o", str(out))
+    kg_build(str(work), "-o", str(clean), "--no-cache")
+    same_outputs(out, clean)
 
 
 def test_workers_give_the_same_bytes_as_one_process(corpus, tmp_path):
