@@ -33,7 +33,7 @@ from .graph import KnowledgeGraph, NodeKind
 from .identity import IriMinter
 from .model import ArticleRecord, Record
 from .rdf import NODE, SCHEME, SOURCE, WRITE_BUFFER, TripleWriter
-from .store_update import BlockIndex, Layout
+from .store_update import QUADS, TRIPLES, BlockIndex, BlockKey, Change, Layout
 
 STATE_FILE = "lines-state.pickle"  # in the cache folder
 BLOCKS_FILE = "lines-blocks.txt"  # the block index of graph.nt and graph.nq as they are
@@ -136,12 +136,20 @@ def _identities(records: list[Record]) -> list[tuple] | None:
             for r in records]
 
 
+@dataclass(frozen=True, slots=True)
+class Patched:
+    """Line files patched: their layout, how they were made, and the change from the old."""
+
+    layout: Layout
+    made: LinesMade
+    change: Change
+
+
 def rewrite(graph: KnowledgeGraph, out: Path, schema: str, reach: Reach, old: LinesState,
-            folder: Path, index: Path) -> tuple[Layout, LinesMade] | None:
+            folder: Path, index: Path) -> Patched | None:
     """graph.nt, graph.nq and their block index `index` for `graph`: the `reach`ed subjects'
-    lines made afresh, the rest copied from the files `old` describes. The new layout and how
-    the files were made; None when the old files turn out not to fit (nothing is replaced
-    then)."""
+    lines made afresh, the rest copied from the files `old` describes. None when the old
+    files turn out not to fit (nothing is replaced then)."""
     writer = TripleWriter(graph, schema)
     layout = old.layout
     segments = layout.segments()
@@ -171,7 +179,10 @@ def rewrite(graph: KnowledgeGraph, out: Path, schema: str, reach: Reach, old: Li
     except EOFError:  # an old file shorter than its layout says
         return None
     layout = copier.index.layout
-    return layout, LinesMade(len(layout), old.files[0], tuple(copier.pieces))
+    touched = {(kind, subject) for _at, there, subject, *_, block in changes
+               if there or block is not None for kind in (TRIPLES, QUADS)}
+    return Patched(layout, LinesMade(len(layout), old.files[0], tuple(copier.pieces)),
+                   Change(touched, copier.fresh))
 
 
 def _order_keys(reach: Reach, writer: TripleWriter) -> Iterable[tuple[int, str, str]]:
@@ -205,6 +216,7 @@ class _Copier:
         self.index = BlockIndex(news[2])
         self.pieces: list[tuple[bool, int, int]] = []  # see LinesMade
         self.nt_end = 0
+        self.fresh: dict[BlockKey, str] = {}  # the blocks written afresh
 
     def copy(self, first: int, end: int) -> None:
         """Subjects `first` to `end` of the old files."""
@@ -220,6 +232,8 @@ class _Copier:
     def write(self, subject: str, rank: int, key: str, nt_block: bytes, nq_block: bytes
               ) -> None:
         self.pieces.append((False, self.nt_end, len(nt_block)))
+        self.fresh[TRIPLES, subject] = nt_block.decode()
+        self.fresh[QUADS, subject] = nq_block.decode()
         self.nt_end += len(nt_block)
         self.news[0].write(nt_block)
         self.news[1].write(nq_block)

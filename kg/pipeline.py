@@ -157,7 +157,7 @@ def write_outputs(result: Build, out_dir: str | os.PathLike) -> list[Path]:
     """Write every output file into `out_dir`, each replaced atomically."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    lines, _made = _write_lines(result, out, None)
+    lines, _made, _change = _write_lines(result, out, None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-turtle") as pool:
         turtle = pool.submit(rdf.turtle_from_ntriples, out / TRIPLES_FILE, out / "graph.ttl",
                              result.options.schema)
@@ -254,33 +254,42 @@ def _build_here(files: list[InputFile], stats: Stats | None, options: BuildOptio
                 out: Path, progress: Progress | None, announce: Callable[..., None]
                 ) -> tuple[BuildReport, store_update.Change | None, Path | None]:
     folder = options.cache_dir
-    state = None
+    state, in_step = None, False
     if folder is not None:
         state = lines_update.held(folder, last_build.build_key(options, out), out)
+        # The store holds the lines the state describes: their change is the store's too.
+        in_step = store_update.holds(out / STORE_DIR, folder / lines_update.BLOCKS_FILE)
     result = build_files(files, options, progress, stats, state.inputs if state else None)
     out.mkdir(parents=True, exist_ok=True)
     index = folder / STORE_BLOCKS_FILE if folder is not None else None
     # Without digests to compare or with nothing from the cache, the store loads afresh.
     load_afresh = index is None or not result.files_cached
-    lines, made = _write_lines(result, out, index, state)
-    announce(LINES_WRITTEN, made)
-    if load_afresh:
-        announce(STORE_DUE)
-    report = BuildReport(result.summary(), result.warnings,
-                         [*lines, *_write_views(result, out)])
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-views") as pool:
+        # Patching the lines is mostly the kernel copying and syncing files: the view (Python
+        # work) is made meanwhile. Written in full, the lines are Python work too, and go first.
+        views = pool.submit(_write_views, result, out) if result.reached is not None else None
+        lines, made, change = _write_lines(result, out, index, state)
+        announce(LINES_WRITTEN, made)
+        if load_afresh:
+            announce(STORE_DUE)
+        written = [*lines, *(views.result() if views else _write_views(result, out))]
+    report = BuildReport(result.summary(), result.warnings, written)
     del result  # the store's digests below reuse the graph's memory instead of adding to it
     if load_afresh:
         return report, None, index
+    if change is not None and state is not None and in_step:
+        return report, store_update.bounded(change, 2 * len(state.layout)), index
     return report, store_update.plan(out / STORE_DIR, lines, index), index
 
 
 def _write_lines(result: Build, out: Path, index: Path | None,
                  state: lines_update.LinesState | None = None
-                 ) -> tuple[list[Path], lines_update.LinesMade | None]:
+                 ) -> tuple[list[Path], lines_update.LinesMade | None,
+                            store_update.Change | None]:
     """graph.nt and graph.nq; with `index`, where each subject's lines are and their digests,
     and with the cache folder on, what they were made from (see lines_update), and how. With
     the `state` of the lines there and what changed since (`result.reached`), only those
-    subjects' lines are made again."""
+    subjects' lines are made again, and what changed is returned too."""
     folder = result.options.cache_dir
     if folder is not None:
         lines_update.forget(folder)
@@ -291,8 +300,9 @@ def _write_lines(result: Build, out: Path, index: Path | None,
             patched = lines_update.rewrite(result.graph, out, result.options.schema,
                                            result.reached, state, folder, index)
         if patched is not None:
-            layout, made = patched
+            layout, made, change = patched.layout, patched.made, patched.change
         else:
+            change = None
             with store_update.block_index(index) if index else nullcontext() as blocks:
                 rdf.write_lines(result.graph, out, result.options.schema, blocks)
             layout = blocks.layout if blocks is not None else None
@@ -300,7 +310,7 @@ def _write_lines(result: Build, out: Path, index: Path | None,
     if folder is not None and index is not None and layout is not None:
         lines_update.record(folder, last_build.build_key(result.options, out), result.inputs,
                             layout, out, index)
-    return [out / TRIPLES_FILE, out / QUADS_FILE], made
+    return [out / TRIPLES_FILE, out / QUADS_FILE], made, change
 
 
 def _write_views(result: Build, out: Path) -> list[Path]:

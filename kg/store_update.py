@@ -137,6 +137,19 @@ def plan(store_dir: Path, inputs: list[Path], index: Path) -> Change | None:
                        for key, where in changed.items()})
 
 
+def holds(store_dir: Path, index: Path) -> bool:
+    """Whether the store holds the lines of this block index: its digests are that file."""
+    try:
+        return (store_dir / DIGESTS_FILE).samefile(index)
+    except OSError:
+        return False
+
+
+def bounded(change: Change, blocks: int) -> Change | None:
+    """`change`, unless it touches too many of `blocks` blocks for an update to pay."""
+    return change if len(change.touched) <= max(100, int(MAX_CHANGED_SHARE * blocks)) else None
+
+
 def _block_key(key: str) -> BlockKey:
     kind, subject = key.split(" ", 1)
     return int(kind), subject
