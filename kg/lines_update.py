@@ -33,6 +33,8 @@ from .graph import KnowledgeGraph, NodeKind
 from .identity import IriMinter
 from .model import ArticleRecord, Record
 from .rdf import NODE, SCHEME, SOURCE, WRITE_BUFFER, TripleWriter
+from .reading import Reads, cache_key
+from .sources import InputFile
 from .store_update import QUADS, TRIPLES, BlockIndex, BlockKey, Change, Layout
 
 STATE_FILE = "lines-state.pickle"  # in the cache folder
@@ -107,23 +109,30 @@ def _stats(folder: Path, out: Path) -> tuple[FileStat, ...]:
                  for path in [*(out / name for name in LINE_FILES), folder / BLOCKS_FILE])
 
 
-def reached_since(since: dict[str, str], now: dict[str, str],
-                  changed: Iterable[tuple[list[Record], list[Record]]], ctx: ExtractContext,
-                  minter: IriMinter) -> Reach | None:
+def reached_since(since: dict[str, str], inputs: dict[str, str], files: list[InputFile],
+                  reads: Reads, ctx: ExtractContext, minter: IriMinter) -> Reach | None:
     """The subjects whose lines can differ from those made from `since` (content hashes by
-    input): `now` gives the current hashes, `changed` the old and new records of each input
-    whose hash differs. None when that cannot be told safely."""
-    pairs = list(changed)
-    if now.keys() != since.keys() or len(pairs) > MAX_CHANGED_SHARE * len(now):
+    read-cache key), now that `files` read as `reads` with these hashes (`inputs`), merged
+    with `ctx`. None when that cannot be told safely."""
+    if inputs.keys() != since.keys():  # a file added, removed or no longer readable
         return None
     old: list[ArticleRecord] = []
     new: list[ArticleRecord] = []
-    for before, after in pairs:
-        identities = _identities(before)
-        if identities is None or identities != _identities(after):
+    changed = 0
+    for i, item in enumerate(files):
+        key = cache_key(item)
+        if inputs[key] == since[key]:
+            continue
+        changed += 1
+        before = reads.earlier.get(i)  # what the cache held: the records behind `since`?
+        if before is None or before[0] != since[key] or changed > MAX_CHANGED_SHARE * len(inputs):
             return None
-        old.extend(before)  # type: ignore[arg-type]  # only articles: see _identities
-        new.extend(after)  # type: ignore[arg-type]
+        records = reads.results[i].records
+        identities = _identities(before[2].records)
+        if identities is None or identities != _identities(records):
+            return None
+        old.extend(before[2].records)  # type: ignore[arg-type]  # only articles: _identities
+        new.extend(records)  # type: ignore[arg-type]
     return subjects_reached(old, ctx, minter) | subjects_reached(new, ctx, minter)
 
 
@@ -171,18 +180,20 @@ def rewrite(graph: KnowledgeGraph, out: Path, schema: str, reach: Reach, old: Li
             copier = _Copier(layout, olds, news)
             done = 0
             for at, there, subject, rank, key, block in changes:
+                lines = writer.encoded(block) if block is not None else None
+                if there and lines is not None and copier.holds(at, *lines):
+                    continue  # reached, but its lines are as they were: copied with the run
                 copier.copy(done, at)
                 done = at + there
-                if block is not None:
-                    copier.write(subject, rank, key, *writer.encoded(block))
+                copier.touched.update((kind, subject) for kind in (TRIPLES, QUADS))
+                if lines is not None:
+                    copier.write(subject, rank, key, *lines)
             copier.copy(done, len(layout))
     except EOFError:  # an old file shorter than its layout says
         return None
     layout = copier.index.layout
-    touched = {(kind, subject) for _at, there, subject, *_, block in changes
-               if there or block is not None for kind in (TRIPLES, QUADS)}
     return Patched(layout, LinesMade(len(layout), old.files[0], tuple(copier.pieces)),
-                   Change(touched, copier.fresh))
+                   Change(copier.touched, copier.fresh))
 
 
 def _order_keys(reach: Reach, writer: TripleWriter) -> Iterable[tuple[int, str, str]]:
@@ -217,6 +228,19 @@ class _Copier:
         self.pieces: list[tuple[bool, int, int]] = []  # see LinesMade
         self.nt_end = 0
         self.fresh: dict[BlockKey, str] = {}  # the blocks written afresh
+        self.touched: set[BlockKey] = set()  # the blocks written afresh or dropped
+
+    def holds(self, at: int, nt_block: bytes, nq_block: bytes) -> bool:
+        """Whether old subject `at` has exactly these lines (a topic an edited file names, say,
+        often does: the store need not replace it)."""
+        for source, starts, block in zip(self.olds[:2], self.starts[:2], (nt_block, nq_block),
+                                         strict=True):
+            if starts[at + 1] - starts[at] != len(block):
+                return False
+            source.seek(starts[at])
+            if source.read(len(block)) != block:
+                return False
+        return True
 
     def copy(self, first: int, end: int) -> None:
         """Subjects `first` to `end` of the old files."""

@@ -17,12 +17,12 @@ from rdflib import Graph
 from . import last_build, lines_update, rdf, store_update, turtle_update
 from .cache import Stats, stat_all
 from .child import call_in_child
-from .extract import ExtractContext, Reach, merge, prepare
+from .extract import Reach, merge, prepare
 from .gc_pause import no_gc_passes
 from .graph import KnowledgeGraph
 from .identity import DEFAULT_BASE_IRI, IriMinter
 from .model import Problem, Record, Severity
-from .reading import Progress, Reads, cache_key, read_all
+from .reading import Progress, cache_key, read_all
 from .report import write_warnings
 from .sources import InputFile, ReadOptions, default_taxonomy, discover
 from .store import QUADS_FILE, STORE_DIR, TRIPLES_FILE, fill_store, load_store
@@ -132,25 +132,12 @@ def build_files(files: list[InputFile], options: BuildOptions = BuildOptions(),
         graph = merge(articles, ctx, minter)
         inputs = {cache_key(item): digest for item, digest in zip(files, reads.digests,
                                                                    strict=True) if digest}
-        reached = None if since is None else _reached(since, inputs, files, reads, ctx, minter)
+        reached = (None if since is None else
+                   lines_update.reached_since(since, inputs, files, reads, ctx, minter))
     problems.extend(ctx.problems)
     problems.sort(key=lambda p: (p.source, p.line or 0, p.field or ""))
     return Build(graph, problems, len(files) - ignored, ignored, options, reads.cached, inputs,
                  reached)
-
-
-def _reached(since: dict[str, str], inputs: dict[str, str], files: list[InputFile],
-             reads: Reads, ctx: ExtractContext, minter: IriMinter) -> Reach | None:
-    changed = []
-    for i, item in enumerate(files):
-        key = cache_key(item)
-        if key not in inputs or inputs[key] == since.get(key):
-            continue
-        before = reads.earlier.get(i)  # what the cache held: the records behind `since`?
-        if before is None or before[0] != since.get(key):
-            return None
-        changed.append((before[2].records, reads.results[i].records))
-    return lines_update.reached_since(since, inputs, changed, ctx, minter)
 
 
 def write_outputs(result: Build, out_dir: str | os.PathLike) -> list[Path]:
