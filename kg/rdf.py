@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-from collections.abc import Container, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 
@@ -126,25 +126,20 @@ class TripleWriter:
     def triples(self) -> Iterator[Located]:
         """Every statement, subjects in IRI order, so the same graph gives the same bytes."""
         for _subject, _rank, _key, statements in self.blocks():
-            yield from statements  # type: ignore[misc]  # every block is made without `only`
+            yield from statements
 
-    def blocks(self, only: Container[str] | None = None
-               ) -> Iterator[tuple[str, int, str, list[Located] | None]]:
+    def blocks(self) -> Iterator[tuple[str, int, str, list[Located]]]:
         """(subject IRI, rank, order key, its statements) for each subject, every subject once,
         in order of (rank, key): nodes by IRI, the topic scheme (key ""), source files by name.
-        With `only`, the statements of other subjects are not made (None)."""
+        `block` makes one of them alone."""
         out_edges = self.graph.out_edges()
         for node in self.graph.nodes:
-            if only is None or node.iri in only:
-                yield node.iri, NODE, node.iri, list(self._node(node, out_edges.get(node.iri, ())))
-            else:
-                yield node.iri, NODE, node.iri, None
+            yield node.iri, NODE, node.iri, list(self._node(node, out_edges.get(node.iri, ())))
         topics = self.graph.nodes_of(NodeKind.TOPIC)
         if topics:
-            yield self.scheme[1:-1], SCHEME, "", self.scheme_block(topics, only)
+            yield self.scheme[1:-1], SCHEME, "", self.scheme_block(topics)
         for source in self.graph.sources():
-            subject = self.source_node(source)[1:-1]
-            yield subject, SOURCE, source, self.source_block(source, only)
+            yield self.source_node(source)[1:-1], SOURCE, source, self.source_block(source)
 
     def block(self, rank: int, key: str) -> list[Located] | None:
         """The statements of the subject of this rank and order key; None when the graph has
@@ -153,7 +148,8 @@ class TripleWriter:
             node = self.graph.by_iri.get(key)
             return None if node is None else list(self._node(node, self.graph.edges_from(key)))
         if rank == SCHEME:
-            return self.scheme_block(self.graph.nodes_of(NodeKind.TOPIC)) or None
+            topics = self.graph.nodes_of(NodeKind.TOPIC)
+            return self.scheme_block(topics) if topics else None
         return self.source_block(key) if key in self.present else None
 
     @cached_property
@@ -161,19 +157,13 @@ class TripleWriter:
         """The files behind any node: those with a block of their own."""
         return set(self.graph.sources())
 
-    def scheme_block(self, topics: list[Node], only: Container[str] | None = None
-                     ) -> list[Located] | None:
-        if (only is not None and self.scheme[1:-1] not in only) or not topics:
-            return None
-        sources = frozenset(s for n in topics for s in n.sources)
+    def scheme_block(self, topics: list[Node]) -> list[Located]:
+        sources = frozenset().union(*(n.sources for n in topics))
         return [(f"{self.scheme} {_TYPE} {self.term(SKOS.ConceptScheme)}", sources),
                 (f"{self.scheme} {self.term(DCTERMS.title)} {literal('Topics')}", sources)]
 
-    def source_block(self, source: str, only: Container[str] | None = None
-                     ) -> list[Located] | None:
+    def source_block(self, source: str) -> list[Located]:
         subject = self.source_node(source)
-        if only is not None and subject[1:-1] not in only:
-            return None
         located = frozenset((source,))
         return [(f"{subject} {_TYPE} {self.term(KG.SourceFile)}", located),
                 (f"{subject} {_TYPE} {self.term(PROV.Entity)}", located),
@@ -290,7 +280,7 @@ def write_lines(graph: KnowledgeGraph, out_dir: Path, schema: str = SCHEMA_HTTPS
             open(nt_tmp, "wb", buffering=WRITE_BUFFER) as nt_file, \
             open(nq_tmp, "wb", buffering=WRITE_BUFFER) as nq_file:
         for subject, rank, key, located in writer.blocks():
-            nt_block, nq_block = writer.encoded(located)  # type: ignore[arg-type]
+            nt_block, nq_block = writer.encoded(located)
             if index is not None:
                 index.add(subject, rank, key, nt_block, nq_block)
             nt_file.write(nt_block)
