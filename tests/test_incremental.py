@@ -221,6 +221,8 @@ EDITS = {  # name -> (edit of the work folder, whether the lines can be patched)
                         True),
     "body": (lambda w: first_file(w).write_text(first_file(w).read_text("utf-8") + "More.\n",
                                                 "utf-8"), True),
+    # The file no longer names any topic, so it leaves the topic scheme's sources.
+    "topics dropped": (lambda w: replace_line(first_file(w), "topics:", "subjects:\n"), True),
     "url": (lambda w: replace_line(first_file(w), "webUrl:",
                                    "webUrl: https://elsewhere.example.com/moved\n"), False),
     "deleted": (lambda w: first_file(w).unlink(), False),
