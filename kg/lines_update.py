@@ -35,11 +35,12 @@ from .model import ArticleRecord, Record
 from .rdf import NODE, SCHEME, SOURCE, WRITE_BUFFER, TripleWriter
 from .reading import Reads, cache_key
 from .sources import InputFile
+from .store import QUADS_FILE, TRIPLES_FILE
 from .store_update import QUADS, TRIPLES, BlockIndex, BlockKey, Change, Layout
 
 STATE_FILE = "lines-state.pickle"  # in the cache folder
 BLOCKS_FILE = "lines-blocks.txt"  # the block index of graph.nt and graph.nq as they are
-LINE_FILES = ("graph.nt", "graph.nq")
+LINE_FILES = (TRIPLES_FILE, QUADS_FILE)
 # Above this share of input files changed, the lines are written in full.
 MAX_CHANGED_SHARE = 0.05
 

@@ -146,8 +146,8 @@ def write_outputs(result: Build, out_dir: str | os.PathLike) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     lines, _made, _change = _write_lines(result, out, None)
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-turtle") as pool:
-        turtle = pool.submit(rdf.turtle_from_ntriples, out / TRIPLES_FILE, out / "graph.ttl",
-                             result.options.schema)
+        turtle = pool.submit(rdf.turtle_from_ntriples, out / TRIPLES_FILE,
+                             out / turtle_update.TURTLE_FILE, result.options.schema)
         written = [*lines, *_write_views(result, out), fill_store(out)]
         return [turtle.result(), *written]
 
@@ -289,8 +289,8 @@ def _write_lines(result: Build, out: Path, index: Path | None,
         lines_update.forget(folder)
     with no_gc_passes():
         patched = None
-        if state is not None and folder is not None and index is not None \
-                and result.reached is not None:
+        # A state is only ever held with the cache folder, and so with an index.
+        if state is not None and folder and index and result.reached is not None:
             patched = lines_update.rewrite(result.graph, out, result.options.schema,
                                            result.reached, state, folder, index)
         if patched is not None:

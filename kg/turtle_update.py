@@ -23,11 +23,11 @@ import pyoxigraph as ox
 from .fileio import atomic_path, copy_range, read_pickle, write_pickle
 from .lines_update import FileStat, LinesMade, file_stat
 from .rdf import turtle_from_ntriples
+from .store import TRIPLES_FILE
 from .vocab import prefixes
 
 STATE_FILE = "turtle-state.pickle"  # in the cache folder
 TURTLE_FILE = "graph.ttl"
-TRIPLES_FILE = "graph.nt"
 _BLOCK_START = re.compile(rb"\n(?!\t)")
 
 
