@@ -45,6 +45,11 @@ class Row:
     rebuild_s: float
     turtle_s: float
     build_rss_mb: float
+    # CPU seconds of the build, all processes: over the cores, the least time it could take.
+    build_cpu_s: float
+    # Of the build's seconds, those spent filling the store once the child that writes the
+    # graph files had ended (a small graph's store, loaded early, leaves little of it).
+    store_s: float
     queries_ms: dict[str, float]
 
     @property
@@ -56,6 +61,11 @@ class Row:
         return self.rebuild_s / self.build_s
 
     @property
+    def cpu_bound_s(self) -> float:
+        """The build's CPU seconds spread perfectly over this machine's cores."""
+        return self.build_cpu_s / (os.cpu_count() or 1)
+
+    @property
     def turtle_ratio(self) -> float:
         return self.turtle_s / self.floor_s
 
@@ -64,7 +74,8 @@ class Row:
                 "turtle_ratio": round(self.turtle_ratio, 2),
                 "rebuild_share": round(self.rebuild_share, 3),
                 "unchanged_share": round(self.unchanged_s / self.build_s, 3),
-                "build_us_per_file": round(self.build_s / self.files * 1e6, 1)}
+                "build_us_per_file": round(self.build_s / self.files * 1e6, 1),
+                "cpu_bound_s": round(self.cpu_bound_s, 2)}
 
 
 # --- the stages, each run in a fresh process -----------------------------------------------
@@ -89,9 +100,20 @@ def _build(corpus: Path, out: Path) -> dict:
     from kg.pipeline import BuildOptions, build_and_write
 
     shutil.rmtree(out / CACHE, ignore_errors=True)
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), _cpu_seconds()
     report = build_and_write([corpus], BuildOptions(cache_dir=out / CACHE), out)
-    return {"seconds": time.perf_counter() - start, "articles": report.summary["articles"]}
+    return {"seconds": time.perf_counter() - start, "articles": report.summary["articles"],
+            "cpu_s": _cpu_seconds() - cpu, "store_s": report.seconds["store"]}
+
+
+def _cpu_seconds() -> float:
+    """CPU time of this process and of every process it has waited for (the build's child,
+    and through it the parsing workers): how much work the build was, whatever the cores."""
+    import resource
+
+    return sum(usage.ru_utime + usage.ru_stime for usage in
+               (resource.getrusage(resource.RUSAGE_SELF),
+                resource.getrusage(resource.RUSAGE_CHILDREN)))
 
 
 def _unchanged(corpus: Path, out: Path) -> dict:
@@ -208,6 +230,8 @@ def bench_size(n: int, data_dir: Path, runs: int, report: Callable[[str], None])
         rebuild_s=_median(samples["rebuild"]),
         turtle_s=_median(samples["turtle"]),
         build_rss_mb=round(max(m.rss_mb for m in samples["build"]), 1),  # the worst run
+        build_cpu_s=_median_of(samples["build"], "cpu_s"),
+        store_s=_median_of(samples["build"], "store_s"),
         queries_ms={q: statistics.median(m.detail["queries_ms"][q] for m in samples["queries"])
                     for q in names},
     )
@@ -220,6 +244,10 @@ def _lines(path: Path) -> int:
 
 def _median(measures: list[Measure]) -> float:
     return round(statistics.median(m.seconds for m in measures), 3)
+
+
+def _median_of(measures: list[Measure], name: str) -> float:
+    return round(statistics.median(m.detail[name] for m in measures), 3)
 
 
 def machine() -> dict:

@@ -302,7 +302,8 @@ def _bench_table(rows, runs: int) -> None:
 
     table = Table(title=f"kg bench: medians of {runs} runs, each in a fresh process")
     for name in ("article files", "article nodes", "triples", "floor s", "build s",
-                 "build/floor", "µs/file", "nothing changed s", "rebuild s (1 edit)", "turtle s",
+                 "build/floor", "µs/file", "build CPU s (÷ cores)", "store s after graph",
+                 "nothing changed s", "rebuild s (1 edit)", "turtle s",
                  "turtle/floor", "peak RSS MB (worst run)", "slowest query ms"):
         table.add_column(name, justify="right")
     for r in rows:
@@ -310,6 +311,7 @@ def _bench_table(rows, runs: int) -> None:
         table.add_row(f"{r.files:,}", f"{r.articles:,}", f"{r.triples:,}", f"{r.floor_s:.2f}",
                       f"{r.build_s:.2f}", f"{r.build_ratio:.2f}x",
                       f"{r.build_s / r.files * 1e6:.0f}",
+                      f"{r.build_cpu_s:.1f} ({r.cpu_bound_s:.1f})", f"{r.store_s:.2f}",
                       f"{r.unchanged_s:.2f} ({'kept' if r.unchanged_kept else 'rebuilt'})",
                       f"{r.rebuild_s:.2f} ({r.rebuild_share:.0%})", f"{r.turtle_s:.2f}",
                       f"{r.turtle_ratio:.2f}x", f"{r.build_rss_mb:,.0f}",

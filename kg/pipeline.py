@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -161,6 +162,9 @@ class BuildReport:
     written: list[Path]
     # True when nothing had changed since the last build, whose outputs were kept.
     kept: bool = False
+    # Seconds of the build's steps: "graph" (read, merge, graph files and view, in the child),
+    # "store" (filling the store once the child is done). Empty when the outputs were kept.
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
 def build_and_write(paths: Iterable[str | os.PathLike], options: BuildOptions,
@@ -182,7 +186,7 @@ def build_and_write(paths: Iterable[str | os.PathLike], options: BuildOptions,
     key, inputs = last_build.build_key(options, out), last_build.inputs(files, stats)
     held = last_build.kept(folder, key, inputs)
     if held is not None:
-        return replace(held, kept=True)
+        return replace(held, kept=True, seconds={})
     last_build.forget(folder)
     report = _build_and_write(files, stats, options, out, progress)
     last_build.record(folder, key, inputs, report)
@@ -203,13 +207,17 @@ def _build_and_write(files: list[InputFile], stats: Stats | None, options: Build
             if _lines_bytes(out) <= EARLY_STORE_MAX_BYTES:
                 early.append(pool.submit(load_store, out))
 
+        start = time.perf_counter()
         report, change, index = call_in_child(
             _build_in_child, files, stats, options, out, progress=progress,
             on={LINES_WRITTEN: lines_written, STORE_DUE: store_due})
+        graph_done = time.perf_counter()
         for loading in early:
             loading.result()
         store = fill_store(out, change=change, digests=index, loaded=bool(early))
-        return replace(report, written=[turtle[0].result(), *report.written, store])
+        seconds = {"graph": graph_done - start, "store": time.perf_counter() - graph_done}
+        return replace(report, written=[turtle[0].result(), *report.written, store],
+                       seconds=seconds)
 
 
 # A small graph's store is loaded while the child still writes the HTML view, on the core

@@ -26,4 +26,12 @@ def test_bench_runs_every_stage_and_writes_json(tmp_path):
     # With nothing changed the outputs are kept: far quicker than the build that wrote them.
     assert row["unchanged_kept"] and row["unchanged_s"] < row["build_s"] / 2
     assert row["build_rss_mb"] > 50
+    # The build's CPU counts its child and workers: it parses every file (the floor's work)
+    # and fills the store besides, so it is more than the floor's time, and it spreads over
+    # the cores no better than perfectly.
+    assert row["floor_s"] < row["build_cpu_s"]
+    assert row["cpu_bound_s"] <= row["build_s"] + 0.5
+    # A graph this small fills its store while the child still writes: little is left after.
+    assert 0 <= row["store_s"] < row["build_s"] / 2
+    assert "build CPU s" in done.stdout
     assert set(row["queries_ms"]) == set(bundled_queries()) and len(row["queries_ms"]) >= 10
