@@ -14,8 +14,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -28,8 +29,9 @@ CACHE = ".kg-cache"
 @dataclass
 class Measure:
     seconds: float
-    rss_mb: float
+    rss_mb: float  # the largest process's peak
     detail: dict = field(default_factory=dict)
+    memory_mb: float | None = None  # the peak of all its processes together (TreeMemory)
 
 
 @dataclass
@@ -45,6 +47,8 @@ class Row:
     rebuild_s: float
     turtle_s: float
     build_rss_mb: float
+    # The peak of the build's processes together, PSS (see TreeMemory); None off Linux.
+    build_memory_mb: float | None
     # CPU seconds of the build, all processes: over the cores, the least time it could take.
     build_cpu_s: float
     # Of the build's seconds, those spent filling the store once the child that writes the
@@ -179,17 +183,82 @@ def _child(stage: str, corpus: str, out: str) -> None:
 
 
 def measure(stage: str, corpus: Path, out: Path) -> Measure:
-    """Run one stage in a fresh interpreter; its time and its peak resident memory."""
+    """Run one stage in a fresh interpreter; its time and its peak memory: that of its
+    largest process, and that of all its processes together."""
     with tempfile.TemporaryFile("w+") as stdout:
         process = subprocess.Popen([sys.executable, "-m", "kg.bench", stage, str(corpus),
                                     str(out)], stdout=stdout)
-        _, status, usage = os.wait4(process.pid, 0)
+        with TreeMemory(process.pid) as memory:
+            _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
         if process.returncode:
             raise RuntimeError(f"bench stage {stage} failed with exit {process.returncode}")
         stdout.seek(0)
         answer = json.loads(stdout.read().strip().splitlines()[-1])
-    return Measure(answer["seconds"], usage.ru_maxrss / 1024, answer["detail"])
+    return Measure(answer["seconds"], usage.ru_maxrss / 1024, answer["detail"],
+                   memory.peak_mb)
+
+
+class TreeMemory(threading.Thread):
+    """The peak memory of a process and its descendants together, sampled while it runs.
+
+    A build is several processes at once (the parent filling the store or writing Turtle,
+    the child holding the graph, the parsing workers), and the kernel's peak (ru_maxrss) is
+    that of the largest alone. Each process counts its proportional set size (PSS: a page
+    shared by n processes counts 1/n in each), so pages a fork shares are not counted twice.
+    None where /proc cannot tell (not Linux).
+    """
+
+    def __init__(self, pid: int, every_s: float = 0.2) -> None:
+        super().__init__(name="kg-bench-memory", daemon=True)
+        self._pid, self._every_s = pid, every_s
+        self._done = threading.Event()
+        self._peak: int | None = None
+
+    def __enter__(self) -> TreeMemory:
+        if Path(f"/proc/{self._pid}/smaps_rollup").exists():
+            self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        if self.is_alive():
+            self.join()
+
+    @property
+    def peak_mb(self) -> float | None:
+        return None if self._peak is None else self._peak / 2**20
+
+    def run(self) -> None:
+        while not self._done.wait(self._every_s):
+            total = sum(_pss(pid) for pid in _tree(self._pid))
+            self._peak = max(self._peak or 0, total)
+
+
+def _tree(root: int) -> list[int]:
+    """`root` and its descendants still running (children are listed per thread)."""
+    found, todo = [], [root]
+    while todo:
+        pid = todo.pop()
+        found.append(pid)
+        try:
+            for task in os.listdir(f"/proc/{pid}/task"):
+                with open(f"/proc/{pid}/task/{task}/children") as children:
+                    todo.extend(int(child) for child in children.read().split())
+        except OSError:  # it ended meanwhile
+            continue
+    return found
+
+
+def _pss(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as rollup:
+            for line in rollup:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:  # it ended meanwhile
+        pass
+    return 0
 
 
 # --- the whole benchmark -------------------------------------------------------------------
@@ -230,6 +299,7 @@ def bench_size(n: int, data_dir: Path, runs: int, report: Callable[[str], None])
         rebuild_s=_median(samples["rebuild"]),
         turtle_s=_median(samples["turtle"]),
         build_rss_mb=round(max(m.rss_mb for m in samples["build"]), 1),  # the worst run
+        build_memory_mb=_worst(m.memory_mb for m in samples["build"]),
         build_cpu_s=_median_of(samples["build"], "cpu_s"),
         store_s=_median_of(samples["build"], "store_s"),
         queries_ms={q: statistics.median(m.detail["queries_ms"][q] for m in samples["queries"])
@@ -244,6 +314,11 @@ def _lines(path: Path) -> int:
 
 def _median(measures: list[Measure]) -> float:
     return round(statistics.median(m.seconds for m in measures), 3)
+
+
+def _worst(values: Iterable[float | None]) -> float | None:
+    known = [value for value in values if value is not None]
+    return round(max(known), 1) if known else None
 
 
 def _median_of(measures: list[Measure], name: str) -> float:

@@ -304,7 +304,8 @@ def _bench_table(rows, runs: int) -> None:
     for name in ("article files", "article nodes", "triples", "floor s", "build s",
                  "build/floor", "µs/file", "build CPU s (÷ cores)", "store s after graph",
                  "nothing changed s", "rebuild s (1 edit)", "turtle s",
-                 "turtle/floor", "peak RSS MB (worst run)", "slowest query ms"):
+                 "turtle/floor", "peak MB: largest process / all (worst run)",
+                 "slowest query ms"):
         table.add_column(name, justify="right")
     for r in rows:
         slowest = max(r.queries_ms, key=r.queries_ms.get)
@@ -314,6 +315,7 @@ def _bench_table(rows, runs: int) -> None:
                       f"{r.build_cpu_s:.1f} ({r.cpu_bound_s:.1f})", f"{r.store_s:.2f}",
                       f"{r.unchanged_s:.2f} ({'kept' if r.unchanged_kept else 'rebuilt'})",
                       f"{r.rebuild_s:.2f} ({r.rebuild_share:.0%})", f"{r.turtle_s:.2f}",
-                      f"{r.turtle_ratio:.2f}x", f"{r.build_rss_mb:,.0f}",
+                      f"{r.turtle_ratio:.2f}x", f"{r.build_rss_mb:,.0f} / "
+                      f"{'?' if r.build_memory_mb is None else f'{r.build_memory_mb:,.0f}'}",
                       f"{r.queries_ms[slowest]:.0f} ({slowest})")
     Console(width=200).print(table)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
+import sys
 
+from kg.bench import TreeMemory
 from kg.store import bundled_queries
 
 KG = shutil.which("kg")
@@ -26,6 +29,7 @@ def test_bench_runs_every_stage_and_writes_json(tmp_path):
     # With nothing changed the outputs are kept: far quicker than the build that wrote them.
     assert row["unchanged_kept"] and row["unchanged_s"] < row["build_s"] / 2
     assert row["build_rss_mb"] > 50
+    assert row["build_memory_mb"] > 50
     # The build's CPU counts its child and workers: it parses every file (the floor's work)
     # and fills the store besides, so it is more than the floor's time, and it spreads over
     # the cores no better than perfectly.
@@ -35,3 +39,20 @@ def test_bench_runs_every_stage_and_writes_json(tmp_path):
     assert 0 <= row["store_s"] < row["build_s"] / 2
     assert "build CPU s" in done.stdout
     assert set(row["queries_ms"]) == set(bundled_queries()) and len(row["queries_ms"]) >= 10
+
+
+def test_tree_memory_adds_up_every_process_of_the_tree():
+    """A process that holds 150 MB while its child holds 250 MB: the largest process alone
+    peaks near 250 MB, the two together near 400 MB."""
+    script = (
+        "import os, time\n"
+        "if os.fork() == 0:\n"
+        "    held = bytearray(250 * 2**20); time.sleep(1.5); os._exit(0)\n"
+        "held = bytearray(150 * 2**20)\n"
+        "os.wait()\n")
+    process = subprocess.Popen([sys.executable, "-c", script])
+    with TreeMemory(process.pid, every_s=0.05) as memory:
+        _, _, usage = os.wait4(process.pid, 0)
+    largest = usage.ru_maxrss / 1024
+    assert 240 < largest < 300
+    assert 390 < memory.peak_mb < 450
