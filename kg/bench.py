@@ -107,7 +107,7 @@ def _build(corpus: Path, out: Path) -> dict:
     start, cpu = time.perf_counter(), _cpu_seconds()
     report = build_and_write([corpus], BuildOptions(cache_dir=out / CACHE), out)
     return {"seconds": time.perf_counter() - start, "articles": report.summary["articles"],
-            "cpu_s": _cpu_seconds() - cpu, "store_s": report.seconds["store"]}
+            "cpu_s": _cpu_seconds() - cpu, "store_s": report.store_seconds}
 
 
 def _cpu_seconds() -> float:

@@ -162,9 +162,9 @@ class BuildReport:
     written: list[Path]
     # True when nothing had changed since the last build, whose outputs were kept.
     kept: bool = False
-    # Seconds of the build's steps: "graph" (read, merge, graph files and view, in the child),
-    # "store" (filling the store once the child is done). Empty when the outputs were kept.
-    seconds: dict[str, float] = field(default_factory=dict)
+    # Seconds spent filling the store once the child had written the graph files (what
+    # `kg bench` reports of it); 0 when the outputs were kept.
+    store_seconds: float = 0.0
 
 
 def build_and_write(paths: Iterable[str | os.PathLike], options: BuildOptions,
@@ -186,7 +186,7 @@ def build_and_write(paths: Iterable[str | os.PathLike], options: BuildOptions,
     key, inputs = last_build.build_key(options, out), last_build.inputs(files, stats)
     held = last_build.kept(folder, key, inputs)
     if held is not None:
-        return replace(held, kept=True, seconds={})
+        return replace(held, kept=True, store_seconds=0.0)
     last_build.forget(folder)
     report = _build_and_write(files, stats, options, out, progress)
     last_build.record(folder, key, inputs, report)
@@ -207,7 +207,6 @@ def _build_and_write(files: list[InputFile], stats: Stats | None, options: Build
             if _lines_bytes(out) <= EARLY_STORE_MAX_BYTES:
                 early.append(pool.submit(load_store, out))
 
-        start = time.perf_counter()
         report, change, index = call_in_child(
             _build_in_child, files, stats, options, out, progress=progress,
             on={LINES_WRITTEN: lines_written, STORE_DUE: store_due})
@@ -215,9 +214,8 @@ def _build_and_write(files: list[InputFile], stats: Stats | None, options: Build
         for loading in early:
             loading.result()
         store = fill_store(out, change=change, digests=index, loaded=bool(early))
-        seconds = {"graph": graph_done - start, "store": time.perf_counter() - graph_done}
         return replace(report, written=[turtle[0].result(), *report.written, store],
-                       seconds=seconds)
+                       store_seconds=time.perf_counter() - graph_done)
 
 
 # A small graph's store is loaded while the child still writes the HTML view, on the core
