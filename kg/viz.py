@@ -17,6 +17,7 @@ import math
 import os
 import re
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
 from .fileio import write_text
@@ -262,122 +263,17 @@ def _panel(view: View) -> str:
     providers = sorted({n["label"] for n in view.nodes if n["kgKind"] == "provider"})
     data = json.dumps({"topics": topics, "providers": providers, "laidOut": view.laid_out})
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return _PANEL.format(counts=html.escape(counts), note=note, legend=legend,
-                         data=data, script=_SCRIPT)
+    return _fill(_asset("view.html"), css=_asset("view.css"), counts=html.escape(counts),
+                 note=note, legend=legend, data=data, js=_asset("view.js"))
 
 
-_PANEL = """
-<style>
-  body {{ margin: 0; font-family: system-ui, sans-serif; }}
-  #kg-panel {{ position: fixed; top: 10px; left: 10px; z-index: 10; background: #ffffffee;
-    border: 1px solid #ccc; border-radius: 6px; padding: 10px 12px; max-width: 320px;
-    font-size: 13px; box-shadow: 0 1px 4px #0002; }}
-  #kg-panel h1 {{ font-size: 16px; margin: 0 0 4px; }}
-  #kg-panel select, #kg-panel input[type=search] {{ width: 100%; margin: 3px 0; }}
-  .kg-legend {{ display: block; cursor: pointer; }}
-  .kg-swatch {{ display: inline-block; width: 12px; height: 12px; margin: 0 6px -1px 4px; }}
-  .kg-dot {{ border-radius: 50%; }}
-  .kg-triangle {{ clip-path: polygon(50% 0, 100% 100%, 0 100%); }}
-  .kg-note {{ color: #8a4b00; margin: 4px 0; }}
-  .kg-tip {{ max-width: 360px; white-space: normal; font-size: 12px; }}
-  .kg-tip b {{ display: block; font-size: 13px; margin-bottom: 3px; }}
-</style>
-<div id="kg-panel">
-  <h1>Knowledge graph</h1>
-  <div id="kg-counts">{counts}</div>
-  {note}
-  {legend}
-  <input type="search" id="kg-search" placeholder="Search labels, Enter to focus">
-  <select id="kg-topic"><option value="">All topics</option></select>
-  <select id="kg-provider"><option value="">All providers</option></select>
-  <div id="kg-status"></div>
-</div>
-<script id="kg-data" type="application/json">{data}</script>
-<script>{script}</script>
-"""
+def _asset(name: str) -> str:
+    """A file of the page (HTML, CSS, JavaScript) shipped in kg/data."""
+    return resources.files("kg.data").joinpath(name).read_text("utf-8")
 
-_SCRIPT = r"""
-(function () {
-  var data = JSON.parse(document.getElementById('kg-data').textContent);
-  var FIELDS = [['kind', 'Kind'], ['date', 'Date'], ['provider', 'Provider'],
-                ['topics', 'Topics'], ['domain', 'Domain'], ['also', 'Also'], ['url', 'URL']];
-  function tip(info) {
-    // Text nodes only: titles from the data never become markup.
-    var box = document.createElement('div');
-    box.className = 'kg-tip';
-    var head = document.createElement('b');
-    head.textContent = info.title || '';
-    box.appendChild(head);
-    FIELDS.forEach(function (f) {
-      if (!info[f[0]]) return;
-      var line = document.createElement('div');
-      line.textContent = f[1] + ': ' + info[f[0]];
-      box.appendChild(line);
-    });
-    return box;
-  }
-  function fill(id, values) {
-    var select = document.getElementById(id);
-    values.forEach(function (v) {
-      var o = document.createElement('option'); o.value = v; o.textContent = v;
-      select.appendChild(o);
-    });
-  }
-  fill('kg-topic', data.topics);
-  fill('kg-provider', data.providers);
-  var all = nodes.get();
-  nodes.update(all.map(function (n) { return {id: n.id, title: tip(n.kgInfo)}; }));
-  window.kgReady = false;
-  function ready() {
-    if (window.kgReady) return;
-    window.kgReady = true;
-    network.setOptions({physics: {enabled: false}});
-    document.getElementById('kg-status').textContent = 'Ready.';
-  }
-  if (data.laidOut) { network.once('afterDrawing', ready); }
-  else { network.once('stabilizationIterationsDone', ready); network.once('stabilized', ready); }
-  setTimeout(ready, 8000);
 
-  function apply() {
-    var kinds = {};
-    document.querySelectorAll('#kg-panel input[type=checkbox]').forEach(function (c) {
-      kinds[c.dataset.kind] = c.checked;
-    });
-    var topic = document.getElementById('kg-topic').value;
-    var provider = document.getElementById('kg-provider').value;
-    var keep = null;
-    if (topic || provider) {
-      keep = {};
-      all.forEach(function (n) {
-        var ok = (!topic || n.kgTopics.indexOf(topic) >= 0 ||
-                  (n.kgKind === 'topic' && n.label === topic)) &&
-                 (!provider || n.kgProviders.indexOf(provider) >= 0 ||
-                  (n.kgKind === 'provider' && n.label === provider));
-        if (ok && n.kgKind === 'article') {
-          keep[n.id] = true;
-          network.getConnectedNodes(n.id).forEach(function (m) { keep[m] = true; });
-        } else if (ok) { keep[n.id] = true; }
-      });
-    }
-    nodes.update(all.map(function (n) {
-      return {id: n.id, hidden: !kinds[n.kgKind] || (keep !== null && !keep[n.id])};
-    }));
-  }
-  document.querySelectorAll('#kg-panel input[type=checkbox]').forEach(function (c) {
-    c.addEventListener('change', apply);
-  });
-  document.getElementById('kg-topic').addEventListener('change', apply);
-  document.getElementById('kg-provider').addEventListener('change', apply);
-  var search = document.getElementById('kg-search');
-  search.addEventListener('keydown', function (ev) {
-    if (ev.key !== 'Enter') return;
-    var q = search.value.trim().toLowerCase();
-    var hits = all.filter(function (n) {
-      return q && (n.kgInfo.title || '').toLowerCase().indexOf(q) >= 0;
-    }).map(function (n) { return n.id; });
-    network.selectNodes(hits);
-    document.getElementById('kg-status').textContent = hits.length + ' match(es)';
-    if (hits.length) network.focus(hits[0], {scale: 1.2, animation: false});
-  });
-})();
-"""
+def _fill(template: str, **values: str) -> str:
+    """Put each value in place of its {{name}} in one pass, so no value is read as a template.
+
+    Values are already escaped by the caller."""
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: values[m.group(1)], template)
