@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -245,28 +246,69 @@ def serve_command(out_dir: Path, port: int) -> None:
     from .store import serve
 
     click.echo(f"Serving {out_dir / 'store'} at http://127.0.0.1:{port}/query "
-               "(read-only; Ctrl-C stops)", err=True)
+               "(read-only; Ctrl-C or SIGTERM stops)", err=True)
     sys.exit(serve(out_dir, port))
 
 
 @main.command("load")
 @click.argument("url")
 @out_option
-def load_command(url: str, out_dir: Path) -> None:
-    """Push the graph into a SPARQL store's Graph Store endpoint, one named graph per file.
+@click.option("-u", "--user", help="User name; the password comes from the environment "
+              "variable KG_LOAD_PASSWORD, or a prompt on a terminal.")
+@click.option("--token-env", metavar="VAR",
+              help="Send the bearer token held in the environment variable VAR.")
+@click.option("--drop-missing", is_flag=True,
+              help="Delete the graphs kg loaded here before whose source files are gone.")
+@click.option("--timeout", default=60.0, show_default=True,
+              help="Seconds to wait for the store to answer one request.")
+def load_command(url: str, out_dir: Path, user: str | None, token_env: str | None,
+                 drop_missing: bool, timeout: float) -> None:
+    """Push the graph into a SPARQL store's Graph Store endpoint.
 
-    Each file's graph is replaced (HTTP PUT), so reloading after an edit leaves no stale facts.
+    Each source file goes to its own named graph, replaced with PUT, so reloading after an
+    edit leaves no stale facts; the merged graph goes to the default graph (or, where the
+    endpoint has none, to the named graph BASE/graph/merged), so queries work remotely as
+    with `kg query`. Credentials in the URL or ~/.netrc are used when --user is not given;
+    Basic or Digest is chosen as the server asks. Passwords are never printed.
 
     \b
     Examples:
-      kg load http://127.0.0.1:7878/store          # Oxigraph
-      kg load http://127.0.0.1:3030/news/data      # Jena Fuseki
+      kg load http://127.0.0.1:7878/store                          # Oxigraph
+      kg load http://127.0.0.1:3030/news/data --user admin         # Jena Fuseki
+      KG_LOAD_PASSWORD=... kg load --user dba \\
+          http://127.0.0.1:8890/sparql-graph-crud-auth             # Virtuoso (Digest)
+      kg load https://store.example.com/data --token-env STORE_TOKEN --drop-missing
     """
-    from .store import load
+    from .publish import Credentials, load
+
+    credentials = None
+    if token_env:
+        token = os.environ.get(token_env)
+        if not token:
+            raise click.UsageError(f"--token-env {token_env}: that environment variable is "
+                                   "empty or not set")
+        credentials = Credentials(token=token)
+    elif user:
+        password = os.environ.get("KG_LOAD_PASSWORD")
+        if password is None:
+            if not sys.stdin.isatty():
+                raise click.UsageError("--user needs a password: set KG_LOAD_PASSWORD "
+                                       "(no terminal to ask on)")
+            password = click.prompt(f"Password for {user}", hide_input=True, err=True)
+        credentials = Credentials(user, password)
+
+    def dropping(graphs: list[str]) -> None:
+        click.echo(f"Dropping {len(graphs)} graphs whose source files are gone:", err=True)
+        for graph in graphs:
+            click.echo(f"  {graph}", err=True)
 
     with progress_bar("Loading") as progress:
-        count = load(out_dir, url, progress)
-    click.echo(f"Loaded {count} named graphs into {url}")
+        report = load(out_dir, url, credentials, drop_missing=drop_missing, on_drop=dropping,
+                      progress=progress, timeout=timeout)
+    merged = f"<{report.merged_graph}>" if report.merged_graph else "the default graph"
+    dropped = f", dropped {len(report.dropped)}" if report.dropped else ""
+    click.echo(f"Loaded {report.graphs} named graphs and the merged graph (into {merged})"
+               f"{dropped} into {report.url} in {report.seconds:.1f} s")
 
 
 @main.command("bench")

@@ -10,15 +10,15 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 
@@ -27,9 +27,6 @@ from .fileio import copy_range
 from .store_update import Change, install_digests
 from .store_update import apply as apply_change
 from .vocab import prefixes
-
-if TYPE_CHECKING:
-    import requests
 
 STORE_DIR = "store"
 QUADS_FILE = "graph.nq"
@@ -248,57 +245,36 @@ def serve_command(out_dir: str | os.PathLike, port: int, host: str = "127.0.0.1"
 
 
 def serve(out_dir: str | os.PathLike, port: int, host: str = "127.0.0.1") -> int:
-    """Serve the store read-only over the SPARQL 1.1 Protocol until interrupted."""
-    process = subprocess.Popen(serve_command(out_dir, port, host))
+    """Serve the store read-only over the SPARQL 1.1 Protocol until SIGINT or SIGTERM.
+
+    The server is a child process that is stopped with us: on either signal, and by the
+    kernel when this process dies without a chance to stop it (SIGKILL), so that no orphan
+    keeps the port.
+    """
+    process = subprocess.Popen(serve_command(out_dir, port, host),
+                               preexec_fn=_die_with_parent if sys.platform == "linux" else None)
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
     try:
         return process.wait()
     except KeyboardInterrupt:
         process.terminate()
-        process.wait(timeout=10)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         return 0
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
-# --- loading into another store ------------------------------------------------------------
+def _die_with_parent() -> None:
+    """In the child before exec: Linux sends it SIGTERM when its parent ends."""
+    import ctypes
 
-def graphs_in(quads_file: str | os.PathLike) -> dict[str, list[ox.Triple]]:
-    """The triples of each named graph of an N-Quads file."""
-    graphs: dict[str, list[ox.Triple]] = {}
-    for quad in ox.parse(path=str(quads_file), format=ox.RdfFormat.N_QUADS):
-        graphs.setdefault(quad.graph_name.value, []).append(quad.triple)
-    return graphs
-
-
-def load(out_dir: str | os.PathLike, url: str,
-         progress: Callable[[int, int], None] | None = None, timeout: float = 60) -> int:
-    """PUT each source file's named graph to a Graph Store Protocol endpoint; return the count.
-
-    PUT replaces a graph, so reloading after a file changed leaves no stale triples.
-    """
-    quads = Path(out_dir) / QUADS_FILE
-    if not quads.exists():
-        raise NoGraphError(f"no {QUADS_FILE} in {out_dir}: run `kg build -o {out_dir}` first")
-    graphs = graphs_in(quads)
-    import requests  # only `kg load` talks to a server
-
-    with requests.Session() as session:
-        for done, (graph, triples) in enumerate(sorted(graphs.items()), 1):
-            body = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-            _put(session, url, graph, body, timeout)
-            if progress:
-                progress(done, len(graphs))
-    return len(graphs)
-
-
-def _put(session: requests.Session, url: str, graph: str, body: bytes, timeout: float) -> None:
-    import requests
-
-    try:
-        response = session.put(url, params={"graph": graph}, data=body, timeout=timeout,
-                               headers={"Content-Type": "application/n-triples"})
-    except requests.RequestException as exc:
-        raise StoreError(f"cannot reach {url}: {exc.__class__.__name__}; is the store running "
-                         "and is this its Graph Store endpoint (Oxigraph: /store, Fuseki: "
-                         "/DATASET/data)?") from exc
-    if response.status_code >= 300:
-        raise StoreError(f"{url} refused graph {graph}: HTTP {response.status_code} "
-                         f"{response.text[:200].strip()}")
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
