@@ -311,6 +311,23 @@ def load_command(url: str, out_dir: Path, user: str | None, token_env: str | Non
                f"{dropped} into {report.url} in {report.seconds:.1f} s")
 
 
+@main.command("export")
+@click.argument("fmt", metavar="FORMAT", type=click.Choice(["jsonld", "graphml", "gexf"]))
+@out_option
+def export_command(fmt: str, out_dir: Path) -> None:
+    """Write the built graph as JSON-LD (schema.org context), GraphML or GEXF beside it.
+
+    \b
+    Examples:
+      kg export jsonld          # output/graph.jsonld, to embed or hand to JSON-LD tools
+      kg export graphml         # output/graph.graphml, for Cytoscape or Gephi
+      kg export gexf -o out     # out/graph.gexf, for Gephi
+    """
+    from .export import export
+
+    click.echo(f"Wrote {export(out_dir, fmt)}")
+
+
 @main.command("bench")
 @click.option("--articles", default="1000,10000", show_default=True,
               help="Comma-separated corpus sizes, e.g. 1000,10000,100000.")

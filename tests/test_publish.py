@@ -310,3 +310,43 @@ def _answers(endpoint: str) -> bool:
         return True
     except requests.ConnectionError:
         return False
+
+
+def test_exports_read_back_with_the_counts_of_kg_stats(corpus_built):
+    import xml.etree.ElementTree as ET
+
+    import rdflib
+
+    from kg.analytics import compute_stats, read_networkx
+
+    counts = compute_stats(read_networkx(corpus_built / "graph.nt")).counts
+    expected = {kind: counts[f"{kind}s"] for kind in ("article", "provider", "topic")}
+    assert all(expected.values())
+    for fmt in ("jsonld", "graphml", "gexf"):
+        result = kg("export", fmt, "-o", str(corpus_built))
+        assert result.returncode == 0, result.stderr
+
+    # JSON-LD through rdflib's own parser (kg writes it from Oxigraph's parse of graph.nt).
+    graph = rdflib.Graph().parse(corpus_built / "graph.jsonld", format="json-ld")
+    schema, skos = rdflib.Namespace("https://schema.org/"), rdflib.SKOS
+    classes = {"article": schema.NewsArticle, "provider": schema.NewsMediaOrganization,
+               "topic": skos.Concept}
+    assert {kind: len(set(graph.subjects(rdflib.RDF.type, cls)))
+            for kind, cls in classes.items()} == expected
+    assert json.loads((corpus_built / "graph.jsonld").read_text())["@context"]["@vocab"] == \
+        "https://schema.org/"
+
+    # GraphML and GEXF through the standard library's XML parser, not networkx that wrote them.
+    root = ET.parse(corpus_built / "graph.graphml").getroot()
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    kind_key = next(k.get("id") for k in root.findall("g:key", ns)
+                    if k.get("attr.name") == "kind" and k.get("for") == "node")
+    kinds = [d.text for d in root.iterfind(f".//g:node/g:data[@key='{kind_key}']", ns)]
+    assert {kind: kinds.count(kind) for kind in expected} == expected
+
+    root = ET.parse(corpus_built / "graph.gexf").getroot()
+    tag = root.tag.split("}")[0] + "}"
+    node_attributes = next(a for a in root.iter(f"{tag}attributes") if a.get("class") == "node")
+    kind_id = next(a.get("id") for a in node_attributes if a.get("title") == "kind")
+    kinds = [v.get("value") for v in root.iter(f"{tag}attvalue") if v.get("for") == kind_id]
+    assert {kind: kinds.count(kind) for kind in expected} == expected
