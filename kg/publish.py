@@ -224,22 +224,12 @@ class _Session:
                 response = self.http.request(method, self.url, params=params, data=body,
                                              headers=headers, auth=self.auth,
                                              timeout=self.timeout)
-            except requests.Timeout as exc:
-                if attempt < self.retries:
+            except requests.RequestException as exc:
+                if attempt < self.retries and isinstance(exc, (requests.Timeout,
+                                                               requests.ConnectionError)):
                     time.sleep(_backoff(attempt))
                     continue
-                raise StoreError(
-                    f"{self.url} did not answer within {self.timeout:g} s while loading {what} "
-                    f"({self.retries + 1} tries): it timed out; the store may be busy or the "
-                    "graph large: try a larger --timeout") from exc
-            except requests.ConnectionError as exc:
-                if attempt < self.retries:
-                    time.sleep(_backoff(attempt))
-                    continue
-                raise StoreError(
-                    f"cannot reach {self.url} ({exc.__class__.__name__}) while loading {what}; "
-                    "is the store running and is this its Graph Store endpoint (Oxigraph: "
-                    "/store, Fuseki: /DATASET/data, Virtuoso: /sparql-graph-crud-auth)?") from exc
+                raise StoreError(self._unanswered(exc, what)) from exc
             if response.status_code == 401 and not self.negotiated and self.credentials.user:
                 self.auth = _negotiate(response, self.credentials)
                 self.negotiated = True
@@ -253,6 +243,15 @@ class _Session:
                 return response
             raise StoreError(self._refusal(method, what, response))
         raise AssertionError("unreachable")
+
+    def _unanswered(self, exc: requests.RequestException, what: str) -> str:
+        if isinstance(exc, requests.Timeout):
+            return (f"{self.url} did not answer within {self.timeout:g} s while loading {what} "
+                    f"({self.retries + 1} tries): it timed out; the store may be busy or the "
+                    "graph large: try a larger --timeout")
+        return (f"cannot reach {self.url} ({exc.__class__.__name__}) while loading {what}; is "
+                "the store running and is this its Graph Store endpoint (Oxigraph: /store, "
+                "Fuseki: /DATASET/data, Virtuoso: /sparql-graph-crud-auth)?")
 
     def _refusal(self, method: str, what: str, response: requests.Response) -> str:
         reason = server_reason(response.text) or response.reason or ""

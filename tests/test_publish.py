@@ -258,42 +258,29 @@ def test_edit_reload_and_drop_missing_on_both_servers(virtuoso_factory, tmp_path
         stop(process)
 
 
-def test_serve_stops_its_server_on_sigterm(seeds_out):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGKILL], ids=["SIGTERM", "SIGKILL"])
+def test_serve_leaves_no_server_behind(sig, seeds_out):
+    """SIGTERM stops kg serve and its server; SIGKILL leaves the kernel to end the server."""
     port = free_port()
     process = subprocess.Popen([KG, "serve", "--port", str(port), "-o", str(seeds_out)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     endpoint = f"http://127.0.0.1:{port}/query"
+    children: list[int] = []
     try:
         wait_for(endpoint, process)
         children = _children(process.pid)
         assert children, "kg serve started no server process"
     finally:
-        stop(process, signal.SIGTERM)
+        stop(process, sig)
     deadline = time.monotonic() + 3
     while time.monotonic() < deadline and _answers(endpoint):
         time.sleep(0.1)
-    assert not _answers(endpoint), "something still answers on the port 3 s after SIGTERM"
-    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()
-                and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
-
-
-def test_serve_server_ends_when_kg_serve_is_killed(seeds_out):
-    port = free_port()
-    process = subprocess.Popen([KG, "serve", "--port", str(port), "-o", str(seeds_out)],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    endpoint = f"http://127.0.0.1:{port}/query"
-    try:
-        wait_for(endpoint, process)
-        children = _children(process.pid)
-    finally:
-        stop(process, signal.SIGKILL)
-    deadline = time.monotonic() + 3
-    while time.monotonic() < deadline and _answers(endpoint):
-        time.sleep(0.1)
-    assert not _answers(endpoint), "the oxigraph child outlived a killed kg serve"
-    for pid in children:  # the kernel's SIGTERM may not be handled yet; never leave it
-        if Path(f"/proc/{pid}").exists():
-            os.kill(pid, signal.SIGKILL)
+    left = [pid for pid in children if Path(f"/proc/{pid}").exists()
+            and "zombie" not in Path(f"/proc/{pid}/status").read_text()]
+    for pid in left:  # a failed test must not leave its server running either
+        os.kill(pid, signal.SIGKILL)
+    assert not _answers(endpoint), f"something still answers on the port 3 s after {sig.name}"
+    assert not left, f"the oxigraph server outlived kg serve's {sig.name}"
 
 
 def _children(pid: int) -> list[int]:
