@@ -15,10 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.spatial import cKDTree
 
-# Canvas units of width per square root of the node count: the page fits this to the window.
-SPREAD = 60.0
+# The layout's square spans this many times the area of all shapes together.
+ROOM = 6.0
 GAP = 4.0
-ROUNDS = 60
+ROUNDS = 120
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,12 @@ class Box:
     size: float
     label_width: float = 0.0
     label_height: float = 0.0
+
+
+def width(sizes: list[float]) -> float:
+    """The layout's width for shapes of these sizes: room in proportion to what they cover,
+    so that pushing overlaps apart converges."""
+    return (ROOM * sum((2 * size + GAP) ** 2 for size in sizes)) ** 0.5
 
 
 def lay_out(ids: list[str], edges: list[tuple[str, str]], boxes: dict[str, Box],
@@ -42,10 +48,11 @@ def lay_out(ids: list[str], edges: list[tuple[str, str]], boxes: dict[str, Box],
             neighbours[b].append(a)
     # A node with one link belongs next to it: laid out with the rest, the force layout would
     # push every such node (most providers, every cluster) out to a ring around the graph.
-    core = [i for i in ids if len(neighbours[i]) != 1] or ids
+    core = [i for i in ids if len(neighbours[i]) > 1] or ids
     placed = dict(zip(core, _stretch(_force_directed(core, edges, seed),
-                                     SPREAD * len(ids) ** 0.5), strict=True))
+                                     width([boxes[i].size for i in ids])), strict=True))
     _place_leaves(ids, neighbours, boxes, placed)
+    _place_alone([i for i in ids if i not in placed], boxes, placed)
     shapes = np.array([[boxes[i].size, boxes[i].size] for i in ids])
     points = _separate(np.array([placed[i] for i in ids]), shapes)
     # Labels that must all be readable (topics) are kept apart from one another too.
@@ -56,7 +63,21 @@ def lay_out(ids: list[str], edges: list[tuple[str, str]], boxes: dict[str, Box],
                              for n in tagged])
         points[tagged] = _separate(points[tagged], labelled)
         points = _separate(points, shapes)
-    return {i: (round(float(x), 1), round(float(y), 1)) for i, (x, y) in zip(ids, points, strict=True)}
+    return {i: (round(float(p[0]), 1), round(float(p[1]), 1))
+            for i, p in zip(ids, points, strict=True)}
+
+
+def _place_alone(ids: list[str], boxes: dict[str, Box], placed: dict[str, np.ndarray]) -> None:
+    """Nodes with no link in a row under the rest, where the force layout would scatter them."""
+    if not ids:
+        return
+    points = np.array(list(placed.values())) if placed else np.zeros((1, 2))
+    x, y = points[:, 0].min(), points[:, 1].max()
+    for i in ids:
+        x += boxes[i].size + GAP
+        y_here = y + 2 * boxes[i].size + GAP
+        placed[i] = np.array([x, y_here])
+        x += boxes[i].size + GAP
 
 
 def _place_leaves(ids: list[str], neighbours: dict[str, list[str]], boxes: dict[str, Box],
@@ -64,7 +85,7 @@ def _place_leaves(ids: list[str], neighbours: dict[str, list[str]], boxes: dict[
     """Each node with one link on a spiral around that link's node, outward from the centre."""
     around: dict[str, list[str]] = {}
     for i in ids:
-        if i not in placed:
+        if i not in placed and neighbours[i]:
             around.setdefault(neighbours[i][0], []).append(i)
     golden = math.pi * (3 - math.sqrt(5))
     for hub, leaves in around.items():
@@ -107,7 +128,8 @@ def _stretch(points: np.ndarray, width: float) -> np.ndarray:
 
 
 def _separate(points: np.ndarray, half: np.ndarray) -> np.ndarray:
-    """Push apart every pair of boxes that overlap, along the axis where they overlap least."""
+    """Push apart every pair of boxes that overlap, each half the way, along the line between
+    their centres: pushes along one axis only make dense regions slide and converge slowly."""
     points = points.copy()
     reach = 2 * float(np.hypot(half[:, 0], half[:, 1]).max()) + GAP
     for _ in range(ROUNDS):
@@ -117,18 +139,20 @@ def _separate(points: np.ndarray, half: np.ndarray) -> np.ndarray:
         a, b = pairs[:, 0], pairs[:, 1]
         delta = points[b] - points[a]
         need = half[a] + half[b] + GAP
-        overlap = need - np.abs(delta)
-        hit = (overlap > 0).all(axis=1)
+        hit = (np.abs(delta) < need).all(axis=1)
         if not hit.any():
             break
-        a, b, delta, overlap = a[hit], b[hit], delta[hit], overlap[hit]
-        axis = np.argmin(overlap / need[hit], axis=1)
-        rows = np.arange(len(a))
-        sign = np.where(delta[rows, axis] >= 0, 1.0, -1.0)
-        # Ties (same spot) split by index so identical points still part, deterministically.
-        sign = np.where(delta[rows, axis] == 0, np.where(a < b, -1.0, 1.0), sign)
-        push = np.zeros((len(a), 2))
-        push[rows, axis] = sign * (overlap[rows, axis] / 2 + 0.5)
+        a, b, delta, need = a[hit], b[hit], delta[hit], need[hit]
+        distance = np.hypot(delta[:, 0], delta[:, 1])
+        # Same spot: part them along a direction fixed by their indices, for the same bytes.
+        same = distance == 0
+        angle = (a[same] * 7919 + b[same]) % 360 * (np.pi / 180)
+        delta[same] = np.stack([np.cos(angle), np.sin(angle)], axis=1)
+        distance[same] = 1.0
+        unit = delta / distance[:, None]
+        with np.errstate(divide="ignore"):
+            wanted = np.min(need / np.abs(unit), axis=1)
+        push = unit * ((wanted - distance) / 2 + 0.25)[:, None]
         moves = np.zeros_like(points)
         np.add.at(moves, b, push)
         np.add.at(moves, a, -push)

@@ -23,12 +23,14 @@ from pathlib import Path
 
 from .fileio import write_text
 from .graph import Edge, EdgeKind, KnowledgeGraph, Node, NodeKind
-from .layout import Box, lay_out
+from . import layout
+from .layout import Box
 
 DEFAULT_MAX_NODES = 1500
-LABEL_CHARS = 32
+LABEL_CHARS = 28
 # A label is drawn only from this many pixels up (vis-network's scaling.label.drawThreshold).
-DRAW_THRESHOLD = 9
+DRAW_THRESHOLD = 10
+OVERVIEW_PX = 1000
 STYLE = {
     NodeKind.ARTICLE: {"color": "#4C78A8", "shape": "dot", "name": "Article"},
     NodeKind.PROVIDER: {"color": "#E45756", "shape": "square", "name": "Provider"},
@@ -126,7 +128,14 @@ def build_view(graph: KnowledgeGraph, max_nodes: int = DEFAULT_MAX_NODES) -> Vie
     view.clusters = _clusters(facts, keep, index)
     ranked = sorted((n for n in facts.nodes if n.iri in keep),
                     key=lambda n: (_KIND_ORDER[n.kind], -facts.importance(n), n.iri))
-    view.nodes = [_vis_node(n, facts, rank) for rank, n in enumerate(ranked)]
+    within: dict[NodeKind, int] = {}
+    for n in ranked:
+        within[n.kind] = within.get(n.kind, 0) + 1
+    seen: dict[NodeKind, int] = {}
+    for rank, n in enumerate(ranked):
+        standing = 1 - seen.get(n.kind, 0) / within[n.kind]
+        seen[n.kind] = seen.get(n.kind, 0) + 1
+        view.nodes.append(_vis_node(n, facts, rank, standing))
     view.nodes += [_cluster_node(cid, c, len(view.nodes) + k, view.catalogue)
                    for k, (cid, c) in enumerate(view.clusters.items())]
     view.edges = [{"from": e.source, "to": e.target, "color": EDGE_COLORS[e.kind],
@@ -136,6 +145,11 @@ def build_view(graph: KnowledgeGraph, max_nodes: int = DEFAULT_MAX_NODES) -> Vie
                     "color": "#9D9D9D88", "dashes": True}
                    for cid, c in view.clusters.items() if c["anchor"] >= 0]
     view.shown = _count([n for n in facts.nodes if n.iri in keep])
+    # Fonts are given in pixels at the overview's zoom; the page fits the layout's width into
+    # about OVERVIEW_PX pixels, so a font in canvas units is its pixels over that scale.
+    scale = OVERVIEW_PX / layout.width([n["size"] for n in view.nodes])
+    for node in view.nodes:
+        node["font"] = {"size": round(node["font"]["size"] / scale, 1)}
     _place(view)
     return view
 
@@ -195,16 +209,15 @@ def _catalogue(facts: _Facts) -> tuple[list[dict], dict[str, int]]:
 
 
 def _clusters(facts: _Facts, keep: set[str], index: dict[str, int]) -> dict[str, dict]:
-    """One cluster per topic (else provider) for the articles not drawn, newest first.
+    """One cluster per topic for the articles not drawn, newest first, and one for the rest.
 
     An article goes to its topic with the fewest articles, the most specific one it has."""
     members: dict[int, list[Node]] = {}
     for node in facts.nodes:
         if node.kind is not NodeKind.ARTICLE or node.iri in keep:
             continue
-        anchors = facts.topics.get(node.iri) or facts.publishers.get(node.iri) or []
-        anchors = [a for a in anchors if a in keep]
-        anchor = min(anchors, key=lambda a: (facts.articles.get(a, 0), a)) if anchors else None
+        topics = facts.topics.get(node.iri)
+        anchor = min(topics, key=lambda t: (facts.articles.get(t, 0), t)) if topics else None
         members.setdefault(index[anchor] if anchor else -1, []).append(node)
     clusters = {}
     for anchor, nodes in sorted(members.items()):
@@ -219,15 +232,19 @@ def _timestamp(node: Node) -> float:
     return date.timestamp() if date else float("-inf")
 
 
-def _vis_node(node: Node, facts: _Facts, rank: int) -> dict:
+def _vis_node(node: Node, facts: _Facts, rank: int, standing: float) -> dict:
+    """A drawn node; `standing` is 1 for the most important of its kind, near 0 for the least.
+
+    Only the labels of the most important articles and providers are large enough to be
+    drawn in the overview; the rest appear as the reader zooms in."""
     style = STYLE[node.kind]
     weight = math.log1p(facts.importance(node))
     if node.kind is NodeKind.TOPIC:
-        size, font = min(40, 14 + 4 * weight), 36
+        size, font = min(40, 14 + 4 * weight), 16
     elif node.kind is NodeKind.PROVIDER:
-        size, font = min(26, 7 + 3 * weight), min(36, 22 + 4 * weight)
+        size, font = min(26, 7 + 3 * weight), 5 + 11 * standing**8
     else:
-        size, font = min(16, 5 + 2.5 * weight), min(32, 16 + 4 * weight)
+        size, font = min(16, 5 + 2.5 * weight), 4.5 + 8.5 * standing**8
     return {"id": node.iri, "label": _short(node.label), "shape": style["shape"],
             "color": style["color"], "size": round(size, 1), "font": {"size": round(font, 1)},
             "kgKind": node.kind.value, "kgRank": rank}
@@ -235,10 +252,10 @@ def _vis_node(node: Node, facts: _Facts, rank: int) -> dict:
 
 def _cluster_node(cid: str, cluster: dict, rank: int, catalogue: list[dict]) -> dict:
     count = len(cluster["m"])
-    about = catalogue[cluster["anchor"]]["l"] if cluster["anchor"] >= 0 else "other"
+    about = catalogue[cluster["anchor"]]["l"] if cluster["anchor"] >= 0 else "no topic"
     return {"id": cid, "label": f"+{count:,} more: {_short(about)}",
             "shape": CLUSTER_STYLE["shape"], "color": CLUSTER_STYLE["color"],
-            "size": round(min(30, 8 + 3 * math.log1p(count)), 1), "font": {"size": 26},
+            "size": round(min(30, 8 + 3 * math.log1p(count)), 1), "font": {"size": 12},
             "kgKind": "cluster", "kgRank": rank}
 
 
@@ -261,7 +278,7 @@ def _place(view: View) -> None:
             boxes[node["id"]] = Box(size, 0.6 * font * len(node["label"]), 1.4 * font)
         else:
             boxes[node["id"]] = Box(size)
-    positions = lay_out([n["id"] for n in view.nodes],
+    positions = layout.lay_out([n["id"] for n in view.nodes],
                         [(e["from"], e["to"]) for e in view.edges], boxes)
     for node in view.nodes:
         node["x"], node["y"] = positions[node["id"]]

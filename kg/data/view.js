@@ -6,7 +6,7 @@
   var cat = data.catalogue;
   var clusters = data.clusters;
   var MIN_PX = data.drawThreshold;
-  var MAX_PX = 20;        // labels never grow past this on screen, however far one zooms in
+  var MAX_PX = {topic: 16, other: 13};  // pixels no label grows past, however far one zooms
   var HIDE = 1e9;         // a drawThreshold no label reaches: vis-network leaves it undrawn
   var PAD = 3;            // pixels kept free around each label
   var container = document.getElementById('mynetwork');
@@ -32,7 +32,7 @@
     if (clusters[id]) {
       var c = clusters[id];
       return {kind: 'Aggregated articles', title: c.m.length + ' more articles' +
-              (c.anchor >= 0 ? ' about ' + cat[c.anchor].l : '')};
+              (c.anchor >= 0 ? ' about ' + cat[c.anchor].l : ' without a topic')};
     }
     var e = cat[indexOf[id]];
     if (e.k === 'article') {
@@ -63,7 +63,8 @@
   // What each drawn node looks like when nothing is dimmed, and its label's state.
   var base = {};
   function remember(n) {
-    base[n.id] = {color: n.color, font: n.font.size, rank: n.kgRank, shown: null, px: null};
+    base[n.id] = {kind: n.kgKind, color: n.color, font: n.font.size, rank: n.kgRank, shown: null,
+                 px: null};
   }
   nodes.get().forEach(remember);
   nodes.update(nodes.get().map(function (n) {
@@ -109,14 +110,15 @@
       var node = network.body.nodes[id];
       var state = base[id];
       if (!node) return;
-      var font = Math.min(state.font, MAX_PX / scale);
+      var font = Math.min(state.font, (MAX_PX[state.kind] || MAX_PX.other) / scale);
       var show = false;
       if (!node.options.hidden && font * scale >= MIN_PX) {
         var w = widthPerPx(id, node.options.label || '') * font;
         var top = node.y + node.options.size + 0.5 * font + 4;
         var box = {l: node.x - w / 2 - pad, r: node.x + w / 2 + pad,
                    t: top - 0.5 * font - pad, b: top + 0.5 * font + pad};
-        if (box.r > view.l && box.l < view.r && box.b > view.t && box.t < view.b &&
+        // Only whole labels: one cut by the window's edge is not drawn.
+        if (box.l >= view.l && box.r <= view.r && box.t >= view.t && box.b <= view.b &&
             !collides(grid, box, cell)) {
           place(grid, box, cell);
           show = true;
@@ -436,10 +438,10 @@
     ids.forEach(function (id) {
       var node = network.body.nodes[id], s = node.options.size;
       // A topic's label is always drawn: its whole width must be in the window too.
-      var half = node.options.kgKind === 'topic'
+      var half = base[id].kind === 'topic'
         ? Math.max(s, widthPerPx(id, node.options.label || '') * base[id].font / 2) : s;
       xs.push(at[id].x - half, at[id].x + half);
-      ys.push(at[id].y - s, at[id].y + s + (node.options.kgKind === 'topic' ? 1.5 * base[id].font : 0));
+      ys.push(at[id].y - s, at[id].y + s + (base[id].kind === 'topic' ? 1.5 * base[id].font : 0));
     });
     var panel = document.getElementById('kg-panel').getBoundingClientRect();
     var W = container.clientWidth, H = container.clientHeight;
@@ -448,8 +450,13 @@
     var minX = Math.min.apply(null, xs), maxX = Math.max.apply(null, xs);
     var minY = Math.min.apply(null, ys), maxY = Math.max.apply(null, ys);
     var scale = Math.min(width / Math.max(1, maxX - minX), height / Math.max(1, maxY - minY), 1.5);
+    var centre = {x: (minX + maxX) / 2, y: (minY + maxY) / 2};
+    network.moveTo({scale: scale, animation: false, position: centre});
+    // Then shift so the box's centre lands mid-way between the panel and the right edge.
+    var landed = network.canvasToDOM(centre);
     network.moveTo({scale: scale, animation: false, position: {
-      x: (minX + maxX) / 2 - (left + width / 2 - W / 2) / scale, y: (minY + maxY) / 2}});
+      x: centre.x - (left + width / 2 - landed.x) / scale,
+      y: centre.y - (10 + height / 2 - landed.y) / scale}});
   }
   window.kgReady = false;
   function ready() {
