@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 
+from . import layout
 from .fileio import write_text
 from .graph import Edge, EdgeKind, KnowledgeGraph, Node, NodeKind
-from . import layout
 from .layout import Box
 
 DEFAULT_MAX_NODES = 1500
@@ -74,6 +74,9 @@ def render(graph: KnowledgeGraph, max_nodes: int = DEFAULT_MAX_NODES) -> str:
     page = _CDN.sub("", net.generate_html())
     page = page.replace("<center>\n<h1></h1>\n</center>", "").replace(
         "<center>\n          <h1></h1>\n        </center>", "")
+    # The style goes in the head, before vis-network measures its canvas: it sets the page's
+    # size (no scrollbar), and a size changed later would make vis-network rescale the view.
+    page = page.replace("</head>", f"<style>\n{_asset('view.css')}</style>\n</head>", 1)
     return page.replace("</body>", _panel(view) + "\n</body>", 1)
 
 
@@ -329,7 +332,7 @@ def _panel(view: View) -> str:
                                    "shape": STYLE[NodeKind.ARTICLE]["shape"]}},
                       ensure_ascii=False, separators=(",", ":"))
     data = data.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    return _fill(_asset("view.html"), css=_asset("view.css"), counts=html.escape(counts),
+    return _fill(_asset("view.html"), counts=html.escape(counts),
                  note=note, legend=legend, data=data, js=_asset("view.js"))
 
 

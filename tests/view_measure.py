@@ -65,6 +65,8 @@ DENSEST = """() => {
 
 
 def measure(page) -> dict:
+    # Two frames: what the page changed last is drawn, so label sizes are current.
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     figures = page.evaluate(MEASURE)
     figures["label_overlap_share"] = figures["labels_overlapping"] / max(1, figures["labels"])
     figures["shape_overlap_share"] = figures["shapes_overlapping"] / max(1, figures["shapes"])
@@ -76,5 +78,4 @@ def zoom_on_densest(page, factor: float = 4) -> dict:
     page.evaluate("""([x, y, f]) => window.network.moveTo(
         {position: {x: x, y: y}, scale: window.network.getScale() * f, animation: false})""",
                   [spot["x"], spot["y"], factor])
-    page.wait_for_timeout(300)
     return spot

@@ -463,8 +463,13 @@
     if (window.kgReady) return;
     home();
     cull(true);
-    window.kgReady = true;
     window.kgView = {cull: cull, open: open, go: go, expand: expandCluster};
+    // Ready once the culled labels have been drawn.
+    network.once('afterDrawing', function () {
+      window.kgReady = true;
+      window.kgReadyMs = performance.now();
+    });
+    network.redraw();
   }
   network.once('afterDrawing', ready);
   setTimeout(ready, 8000);
