@@ -103,13 +103,20 @@ topics:
         article = hover(opened.page, PAYLOADS["title"])
         provider = hover(opened.page, PAYLOADS["provider"])
         topic = hover(opened.page, PAYLOADS["topic"])
-        injected = opened.page.evaluate("document.querySelectorAll('#mynetwork img, body > svg, .vis-tooltip img, .vis-tooltip b b').length")
+        node_id = opened.page.evaluate(
+            "(t) => network.body.data.nodes.get().find(n => n.kgInfo.title === t).id", PAYLOADS["title"])
+        click_node(opened.page, node_id)
+        panel = opened.page.inner_text("#kg-details")
+        href = opened.page.get_attribute("#kg-link", "href")
+        injected = opened.page.evaluate("document.querySelectorAll('#mynetwork img, body > svg, .vis-tooltip img, .vis-tooltip b b, #kg-details img, #kg-details svg, #kg-details script, #kg-details b').length")
         assert opened.dialogs == []
         assert opened.requests == []
     assert PAYLOADS["title"] in article
     assert PAYLOADS["provider"] in article and PAYLOADS["topic"] in article
     assert PAYLOADS["provider"] in provider
     assert PAYLOADS["topic"] in topic
+    assert PAYLOADS["title"] in panel and PAYLOADS["provider"] in panel and PAYLOADS["topic"] in panel
+    assert href.startswith("https://evil.example.com/a?x=") and "<" not in href
     assert injected == 0
 
 

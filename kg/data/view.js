@@ -7,6 +7,7 @@
   var clusters = data.clusters;
   var MIN_PX = data.drawThreshold;
   var MAX_PX = {topic: 16, other: 13};  // pixels no label grows past, however far one zooms
+  var FOCUS_PX = 12;      // the clicked node and its neighbours are labelled at least this large
   var HIDE = 1e9;         // a drawThreshold no label reaches: vis-network leaves it undrawn
   var PAD = 3;            // pixels kept free around each label
   var container = document.getElementById('mynetwork');
@@ -111,6 +112,7 @@
       var state = base[id];
       if (!node) return;
       var font = Math.min(state.font, (MAX_PX[state.kind] || MAX_PX.other) / scale);
+      if (focus[id]) font = Math.max(font, FOCUS_PX / scale);
       var show = false;
       if (!node.options.hidden && font * scale >= MIN_PX) {
         var w = widthPerPx(id, node.options.label || '') * font;
@@ -463,7 +465,8 @@
     if (window.kgReady) return;
     home();
     cull(true);
-    window.kgView = {cull: cull, open: open, go: go, expand: expandCluster};
+    window.kgView = {cull: cull, open: open, go: go, expand: expandCluster,
+                   home: function () { home(); cull(true); }};
     // Ready once the culled labels have been drawn.
     network.once('afterDrawing', function () {
       window.kgReady = true;
