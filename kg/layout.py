@@ -17,6 +17,8 @@ from scipy.spatial import cKDTree
 
 # The layout's square spans this many times the area of all shapes together.
 ROOM = 6.0
+# A small graph is not spread thinner than this, so its shapes are not drawn huge.
+MIN_WIDTH = 700.0
 GAP = 4.0
 ROUNDS = 120
 
@@ -33,7 +35,7 @@ class Box:
 def width(sizes: list[float]) -> float:
     """The layout's width for shapes of these sizes: room in proportion to what they cover,
     so that pushing overlaps apart converges."""
-    return (ROOM * sum((2 * size + GAP) ** 2 for size in sizes)) ** 0.5
+    return max(MIN_WIDTH, (ROOM * sum((2 * size + GAP) ** 2 for size in sizes)) ** 0.5)
 
 
 def lay_out(ids: list[str], edges: list[tuple[str, str]], boxes: dict[str, Box],

@@ -31,6 +31,7 @@ LABEL_CHARS = 28
 # A label is drawn only from this many pixels up (vis-network's scaling.label.drawThreshold).
 DRAW_THRESHOLD = 10
 OVERVIEW_PX = 1000
+SMALL_VIEW = 150
 STYLE = {
     NodeKind.ARTICLE: {"color": "#4C78A8", "shape": "dot", "name": "Article"},
     NodeKind.PROVIDER: {"color": "#E45756", "shape": "square", "name": "Provider"},
@@ -151,8 +152,10 @@ def build_view(graph: KnowledgeGraph, max_nodes: int = DEFAULT_MAX_NODES) -> Vie
     # Fonts are given in pixels at the overview's zoom; the page fits the layout's width into
     # about OVERVIEW_PX pixels, so a font in canvas units is its pixels over that scale.
     scale = OVERVIEW_PX / layout.width([n["size"] for n in view.nodes])
+    # A small graph has room for every label: none starts below the size drawn at first.
+    least = DRAW_THRESHOLD + 4 if len(view.nodes) <= SMALL_VIEW else 0
     for node in view.nodes:
-        node["font"] = {"size": round(node["font"]["size"] / scale, 1)}
+        node["font"] = {"size": round(max(least, node["font"]["size"]) / scale, 1)}
     _place(view)
     return view
 
@@ -193,7 +196,7 @@ def _catalogue(facts: _Facts) -> tuple[list[dict], dict[str, int]]:
     index = {n.iri: i for i, n in enumerate(facts.nodes)}
     entries = []
     for node in facts.nodes:
-        entry: dict = {"id": node.iri, "k": node.kind.value, "l": _one_line(node.label)}
+        entry: dict = {"id": node.iri, "k": node.kind.value, "l": node.label}
         if node.kind is NodeKind.ARTICLE:
             date = node.get("date_published")
             entry.update(d=date.date().isoformat() if date else "", u=node.get("url") or "",
@@ -262,12 +265,8 @@ def _cluster_node(cid: str, cluster: dict, rank: int, catalogue: list[dict]) -> 
             "kgKind": "cluster", "kgRank": rank}
 
 
-def _one_line(text: str) -> str:
-    return _SPACE.sub(" ", text).strip()
-
-
 def _short(text: str) -> str:
-    text = _one_line(text)
+    text = _SPACE.sub(" ", text).strip()
     return text if len(text) <= LABEL_CHARS else text[: LABEL_CHARS - 1].rstrip() + "…"
 
 
