@@ -66,7 +66,6 @@ class ImageRecord:
     url: str
     width: int | None = None
     height: int | None = None
-    is_cached: bool | None = None
     title: str | None = None
 
 
