@@ -90,8 +90,12 @@ class Full:
     # --- in the build's child process --------------------------------------------------
 
     def read(self, progress: Progress | None = None) -> Reads:
-        """Every input's records and problems, unchanged files from the read cache."""
+        """Every input's records and problems, unchanged files from the read cache. The
+        previous build is forgotten first: outputs are about to be replaced, and a build cut
+        short must never be taken for a complete one."""
         cache, notice = None, None
+        if self.folder is not None and self.out is not None:
+            _forget(self.folder)
         if self.folder is not None:
             cache, notice = reads_of.load(self.folder,
                                           f"{code_fingerprint()} {self.options.read!r}")
@@ -171,9 +175,8 @@ Plan = Kept | Full | Patch
 
 
 def plan(options: BuildOptions, files: list[InputFile], out: Path | None) -> Plan:
-    """What this build can take from the previous one in `out` (see the module's docstring).
-    A plan that rewrites outputs first forgets the previous build, so that a build cut short
-    is never taken for a complete one."""
+    """What this build can take from the previous one in `out` (see the module's docstring);
+    asking changes nothing."""
     folder = options.cache_dir
     if folder is None or out is None:
         return Full(options, files, out)
@@ -193,7 +196,6 @@ def plan(options: BuildOptions, files: list[InputFile], out: Path | None) -> Pla
             plan = Full(options, files, out)
     else:
         plan = Full(options, files, out, notice)
-    _forget(folder)
     return plan
 
 
