@@ -29,9 +29,14 @@ def corpus() -> Path:
     return corpus_or_skip()
 
 
+# The shared outputs' stores hold a named graph per file (`kg build --provenance`), so that
+# every bundled query, source-of-facts too, has something to answer.
+PROVENANCE = kg.BuildOptions(provenance=True)
+
+
 @pytest.fixture(scope="session")
 def seeds_build() -> kg.Build:
-    return kg.build([SEEDS])
+    return kg.build([SEEDS], PROVENANCE)
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +48,7 @@ def seeds_out(tmp_path_factory, seeds_build) -> Path:
 
 @pytest.fixture(scope="session")
 def corpus_build(corpus) -> kg.Build:
-    return kg.build([corpus])
+    return kg.build([corpus], PROVENANCE)
 
 
 @pytest.fixture(scope="session")
