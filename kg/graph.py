@@ -89,7 +89,7 @@ class Edge:
 
 
 # The files behind a claim: most claims have one, held as the string itself, since a set of
-# one costs 216 bytes (at 100,000 articles, half a gigabyte over all claims and edges).
+# one costs 216 bytes, which over all claims and edges of a large corpus is most of its memory.
 Claimants = str | set[str]
 
 

@@ -3,9 +3,8 @@
 The triples are first written as N-Triples text by `TripleWriter`, then every other format is
 made by Oxigraph parsing that text strictly, so any invalid term would stop the build rather
 than reach a file. Why text and not pyoxigraph objects: building an `ox.Triple` whose object is
-a literal costs about 3 us (PyO3 tries each term type in turn), which made writing the outputs
-the slowest part of a build; and rdflib's pure-Python Turtle writer is quadratic on large
-graphs (SPEC §6).
+a literal is slow (PyO3 tries each term type in turn), and made writing the outputs the slowest
+part of a build; and rdflib's pure-Python Turtle writer is quadratic on large graphs (SPEC §6).
 """
 
 from __future__ import annotations

@@ -63,7 +63,7 @@ def fill_store(out_dir: str | os.PathLike, provenance: bool = False) -> Path:
         for load in [pool.submit(_load_piece, store, piece, Path(scratch) / f"{n}.nq")
                      for n, piece in enumerate(pieces)]:
             load.result()
-    store.optimize()  # without it, lookups of long strings were 4x slower at 100,000 articles
+    store.optimize()  # without it, lookups of long strings are several times slower
     del store  # closes the database before the folder moves
     if target.exists():
         target.rename(old)
@@ -121,9 +121,8 @@ def _pieces(path: Path, cut: bool) -> list[Piece]:
 def _load_piece(store: ox.Store, piece: Piece, scratch: Path) -> None:
     """A whole file is read by Oxigraph in place; a piece is first copied into `scratch`.
 
-    By path, Oxigraph reads without the GIL. A Python reader over part of a file was read 2 KB
-    at a time under the GIL (22 s against 18.5 s at 20,000 articles), and a bytes copy would
-    hold the piece in memory.
+    By path, Oxigraph reads without the GIL. A Python reader over part of a file is read 2 KB
+    at a time under the GIL, and a bytes copy would hold the piece in memory.
     """
     if piece.whole:
         _bulk_load(store, piece.path)
