@@ -238,7 +238,7 @@ class TreeMemory(threading.Thread):
     None where /proc cannot tell (not Linux).
     """
 
-    def __init__(self, pid: int, every_s: float = 0.2) -> None:
+    def __init__(self, pid: int, every_s: float = 0.1) -> None:
         super().__init__(name="kg-bench-memory", daemon=True)
         self._pid, self._every_s = pid, every_s
         self._done = threading.Event()
