@@ -45,6 +45,8 @@ class BuildReport:
     written: list[Path]
     # True when nothing had changed since the last build, whose outputs were kept.
     kept: bool = False
+    # True when graph.nt and graph.nq were patched from the last build's, not written in full.
+    patched: bool = False
     # Seconds spent filling the store once the graph files were written (what `kg bench`
     # reports of it); 0 when the outputs were kept.
     store_seconds: float = 0.0

@@ -152,17 +152,19 @@ def build_and_write(paths: Iterable[str | os.PathLike], options: BuildOptions,
     if isinstance(plan, incremental.Kept):
         return plan.report
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kg-turtle") as pool:
-        turtle: list[Future[Path]] = []
+        made: list[tuple[incremental.Lines, Future[Path]]] = []
 
         def lines_written(lines: incremental.Lines) -> None:
-            turtle.append(pool.submit(plan.write_turtle, lines))
+            made.append((lines, pool.submit(plan.write_turtle, lines)))
 
-        report, lines = call_in_child(_build_in_child, plan, out, progress=progress,
-                                      on={LINES_WRITTEN: lines_written})
+        report = call_in_child(_build_in_child, plan, out, progress=progress,
+                               on={LINES_WRITTEN: lines_written})
         graph_done = time.perf_counter()
+        [(lines, turtle)] = made
         store = plan.fill_store(lines)
-        report = replace(report, written=[turtle[0].result(), *report.written, store],
+        report = replace(report, written=[turtle.result(), *report.written, store],
                          store_seconds=time.perf_counter() - graph_done,
+                         patched=lines.pieces is not None,
                          notice=report.notice or plan.notice)
     plan.record(report)
     return report
@@ -170,9 +172,9 @@ def build_and_write(paths: Iterable[str | os.PathLike], options: BuildOptions,
 
 def _build_in_child(plan: incremental.Full, out: Path, progress: Progress | None,
                     announce: Callable[..., None], keep: Callable[[object], None]
-                    ) -> tuple[BuildReport, incremental.Lines]:
-    """The build and its graph files; the collector stays off throughout, and the graph is
-    left to the end of the process."""
+                    ) -> BuildReport:
+    """The build and its graph files, announced as soon as graph.nt and graph.nq are written;
+    the collector stays off throughout, and the graph is left to the end of the process."""
     with no_gc_passes():
         result, reads, (ctx, minter) = _build(plan, progress)
         keep(result)
@@ -187,7 +189,7 @@ def _build_in_child(plan: incremental.Full, out: Path, progress: Progress | None
             announce(LINES_WRITTEN, lines)
             written = [out / TRIPLES_FILE, out / QUADS_FILE,
                        *(views.result() if views else _write_views(result, out))]
-    return BuildReport(result.summary(), result.warnings, written, notice=plan.notice), lines
+    return BuildReport(result.summary(), result.warnings, written, notice=plan.notice)
 
 
 def _write_views(result: Build, out: Path) -> list[Path]:

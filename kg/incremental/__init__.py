@@ -129,9 +129,10 @@ class Full:
         trusted = self.stats.trusted() if self.stats is not None else []
         stats = None if None in trusted else [
             (cache_key(item), sig) for item, sig in zip(self.files, trusted, strict=True)]
+        lines = replace(self._lines, pieces=None, delta=None)  # how they were made is done
         seal(self.folder / MANIFEST_FILE, Manifest(
-            build_key(self.options, self.out), stats, self._lines, self._turtle,
-            _outputs(self.out), report))
+            build_key(self.options, self.out), stats, lines, self._turtle, _outputs(self.out),
+            report))
 
     def _old_turtle(self) -> TurtleLayout | None:
         return None
@@ -190,7 +191,8 @@ def plan(options: BuildOptions, files: list[InputFile], out: Path | None) -> Pla
         plan: Plan = Patch(options, files, out, previous)
         if previous.stats is not None and previous.outputs == _outputs(out) and \
                 previous.stats == _stats(plan):
-            return Kept(replace(previous.report, kept=True, store_seconds=0.0, notice=None))
+            return Kept(replace(previous.report, kept=True, patched=False, store_seconds=0.0,
+                                notice=None))
         if {name: previous.outputs[name] for name in (TRIPLES_FILE, QUADS_FILE)} != \
                 {name: signatures(out / name) for name in (TRIPLES_FILE, QUADS_FILE)}:
             plan = Full(options, files, out)

@@ -9,11 +9,13 @@ HMAC does not check out is never unpickled.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
 import pickle
 import secrets
+import tempfile
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -99,9 +101,16 @@ def _key(create: bool) -> bytes | None:
         return None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        with atomic_path(path) as tmp:
-            tmp.write_bytes(secrets.token_bytes(32))
-            os.chmod(tmp, 0o600)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".key-")  # readable by its owner only
+        try:
+            os.write(fd, secrets.token_bytes(32))
+            os.fsync(fd)
+            os.close(fd)
+            # A link fails where the key exists: two builds making one at once agree on it.
+            with contextlib.suppress(FileExistsError):
+                os.link(tmp, path)
+        finally:
+            os.unlink(tmp)
         _key.cache_clear()
         return _key(False)
     except OSError:  # no writable cache folder: builds work, just without their state
