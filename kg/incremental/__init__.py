@@ -75,7 +75,10 @@ class Kept:
 
 class Full:
     """A build that makes every output afresh; with a state folder, unchanged files still
-    come from the read cache and this build is recorded for the next."""
+    come from the read cache and this build is recorded for the next.
+
+    `read` and `write_lines` run in the build's child process (which holds the graph);
+    `write_turtle`, `fill_store` and `record` in the parent, once the child has written."""
 
     def __init__(self, options: BuildOptions, files: list[InputFile], out: Path | None,
                  notice: str | None = None) -> None:
@@ -86,8 +89,6 @@ class Full:
             self.stats = stat_all([item.path for item in files])
         self._lines: Lines | None = None
         self._turtle: TurtleLayout | None = None
-
-    # --- in the build's child process --------------------------------------------------
 
     def read(self, progress: Progress | None = None) -> Reads:
         """Every input's records and problems, unchanged files from the read cache. The
@@ -109,8 +110,6 @@ class Full:
         assert self.out is not None
         made = lines_of.write_in_full(graph, self.out, self.options.schema)
         return replace(made, inputs=_inputs(self.files, reads))
-
-    # --- back in the parent ------------------------------------------------------------
 
     def write_turtle(self, lines: Lines) -> Path:
         assert self.out is not None
