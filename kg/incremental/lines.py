@@ -120,10 +120,10 @@ def reached_since(since: dict[str, str], files: list[InputFile], reads: Reads,
         if before is None or before[0] != since[key] or changed > MAX_CHANGED_SHARE * len(inputs):
             return None
         records = reads.results[i].records
-        identities = _identities(before[2].records)
+        identities = _identities(before[1].records)
         if identities is None or identities != _identities(records):
             return None
-        old.extend(before[2].records)  # type: ignore[arg-type]  # only articles: _identities
+        old.extend(before[1].records)  # type: ignore[arg-type]  # only articles: _identities
         new.extend(records)  # type: ignore[arg-type]
     return subjects_reached(old, ctx, minter) | subjects_reached(new, ctx, minter)
 

@@ -2,11 +2,14 @@
 
 A file whose trusted stat is as recorded is not even hashed again (see state.RACY_NS); any
 other is hashed, and parsed only when its content hash differs. Entries are kept only for the
-files of the current build, so deleted files drop out with their facts.
+files of the current build, so deleted files drop out with their facts. Each file's result is
+held pickled on its own, so that saving the cache after a few files changed pickles only
+theirs and copies the others' bytes.
 """
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +20,8 @@ from ..sources import InputFile, ReadOptions
 from .state import Signature, Stats, Unsealed, seal, unseal
 
 READS_FILE = "reads"
-Entry = tuple[str, "Signature | None", SourceResult]  # content hash, trusted stat, the result
+# content hash, trusted stat, the result pickled
+Entry = tuple[str, "Signature | None", bytes]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +39,7 @@ class Reads:
     results: list[SourceResult]
     digests: list[str | None]  # each file's content hash; None: too large or unreadable
     cached: int  # how many came from the cache
-    earlier: dict[int, Entry]  # the cache's old entry of each file parsed afresh, if any
+    earlier: dict[int, tuple[str, SourceResult]]  # old hash and result of files parsed afresh
 
 
 def cache_key(item: InputFile) -> str:
@@ -61,22 +65,26 @@ def read_all(files: list[InputFile], read: ReadOptions, workers: int | None,
     """Every file's records and problems, in file order: with a `cache`, unchanged files come
     from it and the cache is saved into `folder` for the next build."""
     results: list[SourceResult | None] = [None] * len(files)
+    pickled: dict[int, bytes] = {}
     digests: dict[int, str] = {}
     trusted = stats.trusted() if stats is not None else [None] * len(files)
     if cache is not None and cache.entries:  # an empty cache: the readers hash what they read
         for i, item in enumerate(files):
             held = cache.entries.get(cache_key(item))
             if held is not None and trusted[i] is not None and held[1] == trusted[i]:
-                digests[i], results[i] = held[0], held[2]
+                digests[i], pickled[i] = held[0], held[2]
                 continue
             digest = _digest(item, read)
             if digest is not None:
                 digests[i] = digest
                 if held is not None and held[0] == digest:
-                    results[i] = held[2]
+                    pickled[i] = held[2]
+        for i, data in pickled.items():
+            results[i] = pickle.loads(data)  # sealed: written by kg with this user's key
     todo = [i for i, held in enumerate(results) if held is None]
     earlier = {} if cache is None else {
-        i: cache.entries[key] for i in todo if (key := cache_key(files[i])) in cache.entries}
+        i: (held[0], pickle.loads(held[2])) for i in todo
+        if (held := cache.entries.get(cache_key(files[i]))) is not None}
     done = len(files) - len(todo)
     if progress is not None and done:
         progress(done, len(files))
@@ -90,7 +98,8 @@ def read_all(files: list[InputFile], read: ReadOptions, workers: int | None,
             digests[i] = result.digest
     if cache is not None and folder is not None:
         seal(folder / READS_FILE, ReadCache(cache.fingerprint, {
-            cache_key(files[i]): (d, trusted[i], results[i]) for i, d in digests.items()}))
+            cache_key(files[i]): (d, trusted[i], pickled.get(i) or pickle.dumps(
+                results[i], protocol=pickle.HIGHEST_PROTOCOL)) for i, d in digests.items()}))
     return Reads(results, [digests.get(i) for i in range(len(files))],  # type: ignore[arg-type]
                  done, earlier)
 
