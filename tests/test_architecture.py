@@ -10,7 +10,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parent.parent / "kg"
 # Stages of the build, which never reach back for what orchestrates them.
 STAGES = ("kg.sources", "kg.extract", "kg.identity", "kg.model", "kg.graph", "kg.rdf",
-          "kg.viz", "kg.store", "kg.vocab")
+          "kg.viz", "kg.layout", "kg.store", "kg.vocab")
 ORCHESTRATION = ("kg.incremental", "kg.isolation", "kg.reading", "kg.bench", "kg.pipeline",
                  "kg.cli")
 

@@ -50,8 +50,9 @@ __all__ = ["Full", "Kept", "Lines", "Patch", "Plan", "Reads", "plan"]
 
 MANIFEST_FILE = "manifest"
 OUTPUTS = (TRIPLES_FILE, QUADS_FILE, TURTLE_FILE, HTML_FILE, WARNINGS_FILE, STORE_DIR)
-# Their versions shape the outputs (Turtle layout, the store's format, the HTML's script).
-LIBRARIES = ("pyoxigraph", "pyvis", "PyYAML")
+# Their versions shape the outputs (Turtle layout, the store's format, the HTML's script and
+# the view's layout).
+LIBRARIES = ("pyoxigraph", "pyvis", "PyYAML", "igraph")
 
 
 @dataclass(frozen=True, slots=True)
