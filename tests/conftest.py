@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 import kg
+
+# The key that seals each build's state lives outside output folders; the tests' key lives in
+# a folder of their own rather than in the user's ~/.cache/kg.
+os.environ.setdefault("KG_STATE_KEY_DIR", tempfile.mkdtemp(prefix="kg-test-key-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "examples" / "articles"
