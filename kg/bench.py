@@ -20,10 +20,10 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .cache import RACY_NS
+from .incremental.state import RACY_NS
+from .options import STATE_DIR, TRIPLES_FILE
 
-STAGES = ("floor", "build", "unchanged", "rebuild", "turtle", "queries")
-CACHE = ".kg-cache"
+STAGES = ("floor", "build", "unchanged", "rebuild", "turtle", "queries", "provenance")
 
 
 @dataclass
@@ -42,7 +42,7 @@ class Row:
     floor_s: float
     build_s: float
     unchanged_s: float
-    # Whether every run's build with nothing changed kept the outputs (see kg/last_build.py).
+    # Whether every run's build with nothing changed kept the outputs (see kg/incremental).
     unchanged_kept: bool
     rebuild_s: float
     turtle_s: float
@@ -52,9 +52,12 @@ class Row:
     # CPU seconds of the build, all processes: over the cores, the least time it could take.
     build_cpu_s: float
     # Of the build's seconds, those spent filling the store once the child that writes the
-    # graph files had ended (a small graph's store, loaded early, leaves little of it).
+    # graph files had ended.
     store_s: float
     queries_ms: dict[str, float]
+    # A clean build with --provenance (named graphs in the store), and source-of-facts on it.
+    provenance_s: float = 0.0
+    provenance_query_ms: float = 0.0
 
     @property
     def build_ratio(self) -> float:
@@ -103,9 +106,9 @@ def _build(corpus: Path, out: Path) -> dict:
 
     from kg.pipeline import BuildOptions, build_and_write
 
-    shutil.rmtree(out / CACHE, ignore_errors=True)
+    shutil.rmtree(out / STATE_DIR, ignore_errors=True)
     start, cpu = time.perf_counter(), _cpu_seconds()
-    report = build_and_write([corpus], BuildOptions(cache_dir=out / CACHE), out)
+    report = build_and_write([corpus], BuildOptions(cache_dir=out / STATE_DIR), out)
     return {"seconds": time.perf_counter() - start, "articles": report.summary["articles"],
             "cpu_s": _cpu_seconds() - cpu, "store_s": report.store_seconds}
 
@@ -125,7 +128,7 @@ def _unchanged(corpus: Path, out: Path) -> dict:
     from kg.pipeline import BuildOptions, build_and_write
 
     start = time.perf_counter()
-    report = build_and_write([corpus], BuildOptions(cache_dir=out / CACHE), out)
+    report = build_and_write([corpus], BuildOptions(cache_dir=out / STATE_DIR), out)
     return {"seconds": time.perf_counter() - start, "kept": report.kept}
 
 
@@ -138,7 +141,7 @@ def _rebuild(corpus: Path, out: Path) -> dict:
     edited.write_bytes(original + b"\nOne more line, edited for the benchmark.\n")
     try:
         start = time.perf_counter()
-        report = build_and_write([corpus], BuildOptions(cache_dir=out / CACHE), out)
+        report = build_and_write([corpus], BuildOptions(cache_dir=out / STATE_DIR), out)
         seconds = time.perf_counter() - start
     finally:
         edited.write_bytes(original)
@@ -147,13 +150,39 @@ def _rebuild(corpus: Path, out: Path) -> dict:
 
 def _turtle(corpus: Path, out: Path) -> dict:
     """Only the Turtle write is timed: the graph is built first, outside the clock."""
+    import pyoxigraph as ox
+
     import kg
-    from kg import rdf
+    from kg.fileio import atomic_path
+    from kg.rdf import TripleWriter
+    from kg.vocab import prefixes
 
     result = kg.build([corpus])
     start = time.perf_counter()
-    rdf.write(result.graph, out / "bench-graph.ttl", "turtle")
+    text = "".join(TripleWriter(result.graph).ntriples()).encode("utf-8")
+    with atomic_path(out / "bench-graph.ttl") as tmp:
+        ox.serialize(ox.parse(text, ox.RdfFormat.N_TRIPLES), str(tmp), ox.RdfFormat.TURTLE,
+                     prefixes=prefixes())
     return {"seconds": time.perf_counter() - start}
+
+
+def _provenance(corpus: Path, out: Path) -> dict:
+    """A clean build whose store also holds a named graph per file, and the query that needs it."""
+    import shutil
+
+    from kg.pipeline import BuildOptions, build_and_write
+    from kg.store import bundled_queries, open_store, read_query, run_query
+
+    target = out.with_name(out.name + "-provenance")
+    shutil.rmtree(target, ignore_errors=True)
+    start = time.perf_counter()
+    build_and_write([corpus], BuildOptions(provenance=True), target)
+    seconds = time.perf_counter() - start
+    query = time.perf_counter()
+    answer = run_query(open_store(target), read_query(str(bundled_queries()["source-of-facts"])))
+    rows = sum(1 for _ in answer.result)
+    return {"seconds": seconds, "rows": rows,
+            "query_ms": round((time.perf_counter() - query) * 1000, 1)}
 
 
 def _queries(corpus: Path, out: Path) -> dict:
@@ -172,7 +201,7 @@ def _queries(corpus: Path, out: Path) -> dict:
 
 _RUNNERS: dict[str, Callable[[Path, Path], dict]] = {
     "floor": _floor, "build": _build, "unchanged": _unchanged, "rebuild": _rebuild,
-    "turtle": _turtle, "queries": _queries}
+    "turtle": _turtle, "queries": _queries, "provenance": _provenance}
 
 
 def _child(stage: str, corpus: str, out: str) -> None:
@@ -209,7 +238,7 @@ class TreeMemory(threading.Thread):
     None where /proc cannot tell (not Linux).
     """
 
-    def __init__(self, pid: int, every_s: float = 0.2) -> None:
+    def __init__(self, pid: int, every_s: float = 0.1) -> None:
         super().__init__(name="kg-bench-memory", daemon=True)
         self._pid, self._every_s = pid, every_s
         self._done = threading.Event()
@@ -272,8 +301,8 @@ def corpus_for(n: int, data_dir: Path, seed: int = 0) -> Path:
     if not done.exists():
         write_corpus(folder, n, seed)
         done.touch()
-        # Only a stat taken when a file was this old vouches for its content (cache.py): the
-        # build with nothing changed would otherwise find the fresh files unproven.
+        # Only a stat taken when a file was this old vouches for its content (see
+        # incremental.state): the build with nothing changed would otherwise find them unproven.
         time.sleep(RACY_NS / 1e9)
     return folder
 
@@ -284,6 +313,8 @@ def bench_size(n: int, data_dir: Path, runs: int, report: Callable[[str], None])
     samples: dict[str, list[Measure]] = {stage: [] for stage in STAGES}
     for run in range(runs):
         for stage in STAGES:
+            if stage == "provenance" and run:  # a build of its own: once is enough
+                continue
             samples[stage].append(measure(stage, corpus, out))
             report(f"{n:,} articles, run {run + 1}/{runs}: {stage} "
                    f"{samples[stage][-1].seconds:.2f} s")
@@ -291,7 +322,7 @@ def bench_size(n: int, data_dir: Path, runs: int, report: Callable[[str], None])
     return Row(
         articles=samples["build"][0].detail["articles"],
         files=samples["floor"][0].detail["files"],
-        triples=_lines(out / "graph.nt"),
+        triples=_lines(out / TRIPLES_FILE),
         floor_s=_median(samples["floor"]),
         build_s=_median(samples["build"]),
         unchanged_s=_median(samples["unchanged"]),
@@ -304,6 +335,8 @@ def bench_size(n: int, data_dir: Path, runs: int, report: Callable[[str], None])
         store_s=_median_of(samples["build"], "store_s"),
         queries_ms={q: statistics.median(m.detail["queries_ms"][q] for m in samples["queries"])
                     for q in names},
+        provenance_s=_median(samples["provenance"]),
+        provenance_query_ms=samples["provenance"][0].detail["query_ms"],
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,9 +13,9 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .cache import CACHE_DIR
 from .errors import KgError
 from .identity import DEFAULT_BASE_IRI
+from .options import STATE_DIR, STORE_DIR, TRIPLES_FILE, TURTLE_FILE, WARNINGS_FILE
 from .pipeline import BuildOptions, Progress, build_and_write
 from .sources import ReadOptions
 from .sources.files import DEFAULT_MAX_FILE_BYTES
@@ -63,12 +64,15 @@ def main() -> None:
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Parse files in this many processes [default: one per CPU for 400+ files].")
 @click.option("--no-cache", is_flag=True,
-              help="Parse every file again instead of reusing OUT/.kg-cache for unchanged ones.")
+              help="Build afresh instead of reusing what OUT/.kg-cache says of the last build.")
+@click.option("--provenance", is_flag=True,
+              help="Also keep each source file's triples in a named graph of the store, for "
+                   "GRAPH ?g queries (source-of-facts.rq); slower to build.")
 @click.option("--strict", is_flag=True, help="Exit with code 1 when any input was bad.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
 def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_http: bool,
                   max_file_size: int, max_list_items: int, workers: int | None, no_cache: bool,
-                  strict: bool, quiet: bool) -> None:
+                  provenance: bool, strict: bool, quiet: bool) -> None:
     """Read article files, folders or globs and write the graph into the output folder.
 
     \b
@@ -77,19 +81,23 @@ def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_h
       kg build ../corpus -o out --base-iri https://data.example.com/news/
       kg build 'articles/**/*.md' --strict
       kg build ../corpus --workers 4 --no-cache
+      kg build examples/articles --provenance   # which file asserted a fact: GRAPH ?g
     """
     options = BuildOptions(base_iri=base_iri, schema=SCHEMA_HTTP if schema_http else SCHEMA_HTTPS,
                            read=ReadOptions(max_file_size, max_list_items), workers=workers,
-                           cache_dir=None if no_cache else out_dir / CACHE_DIR)
+                           cache_dir=None if no_cache else out_dir / STATE_DIR,
+                           provenance=provenance)
     with progress_bar("Reading") as progress:
         report = build_and_write(paths, options, out_dir, progress)
     summary, warnings = report.summary, report.warnings
+    if report.notice:
+        click.echo(f"note: {report.notice}", err=True)
     if not quiet:
         for problem in warnings[:SHOWN_WARNINGS]:
             click.echo(f"warning: {problem}", err=True)
         hidden = len(warnings) - SHOWN_WARNINGS
         if hidden > 0:
-            click.echo(f"... and {hidden} more warnings in {out_dir / 'warnings.json'}", err=True)
+            click.echo(f"... and {hidden} more warnings in {out_dir / WARNINGS_FILE}", err=True)
     click.echo(
         f"Read {summary['files_read']} files{_cached(summary['files_cached'], report.kept)}: "
         f"{summary['articles']} articles, "
@@ -141,7 +149,7 @@ def validate_command(out_dir: Path) -> None:
     """
     from .validate import validate
 
-    target = out_dir / "graph.ttl"
+    target = out_dir / TURTLE_FILE
     if not target.exists():
         raise click.UsageError(f"{target} does not exist: run `kg build` first")
     result = validate(target)
@@ -169,7 +177,7 @@ def stats_command(out_dir: Path) -> None:
     from .analytics import compute_stats, read_networkx
     from .report import write_stats
 
-    source = out_dir / "graph.nt"
+    source = out_dir / TRIPLES_FILE
     if not source.exists():
         raise click.UsageError(f"{source} does not exist: run `kg build` first")
     stats = compute_stats(read_networkx(source))
@@ -201,7 +209,8 @@ def stats_command(out_dir: Path) -> None:
 def query_command(query: str, out_dir: Path, fmt: str) -> None:
     """Run a SPARQL query (text or a .rq file) on the store built in the output folder.
 
-    Queries without GRAPH see every triple; GRAPH ?g reaches each source file's triples.
+    Queries without GRAPH see every triple. GRAPH ?g reaches each source file's triples only
+    in a store built with `kg build --provenance`; otherwise it finds nothing.
     Prefixes schema:, skos:, kg:, dcterms:, prov:, rdfs:, xsd: are predeclared.
 
     \b
@@ -210,9 +219,14 @@ def query_command(query: str, out_dir: Path, fmt: str) -> None:
       kg query queries/top-providers-per-topic.rq --format csv
       kg query 'ASK { ?a schema:about/skos:prefLabel "AI" }'
     """
-    from .store import open_store, read_query, rows, run_query, serialize_answer
+    from .store import has_named_graphs, open_store, read_query, rows, run_query, serialize_answer
 
-    answer = run_query(open_store(out_dir), read_query(query))
+    store = open_store(out_dir)
+    text = read_query(query)
+    if re.search(r"\bGRAPH\b", text, re.IGNORECASE) and not has_named_graphs(store):
+        click.echo("note: this store has no named graphs, so GRAPH finds nothing; build with "
+                   "`kg build --provenance` to have one per source file", err=True)
+    answer = run_query(store, text)
     if fmt != "table" or answer.kind == "graph":
         sys.stdout.buffer.write(serialize_answer(answer, "json" if fmt == "table" else fmt))
         return
@@ -245,7 +259,7 @@ def serve_command(out_dir: Path, port: int) -> None:
     """
     from .store import serve
 
-    click.echo(f"Serving {out_dir / 'store'} at http://127.0.0.1:{port}/query "
+    click.echo(f"Serving {out_dir / STORE_DIR} at http://127.0.0.1:{port}/query "
                "(read-only; Ctrl-C or SIGTERM stops)", err=True)
     sys.exit(serve(out_dir, port))
 
@@ -378,3 +392,7 @@ def _bench_table(rows, runs: int) -> None:
                       f"{'?' if r.build_memory_mb is None else f'{r.build_memory_mb:,.0f}'}",
                       f"{r.queries_ms[slowest]:.0f} ({slowest})")
     Console(width=200).print(table)
+    for r in rows:
+        click.echo(f"{r.files:,} files with --provenance (a named graph per file in the store): "
+                   f"build {r.provenance_s:.2f} s ({r.provenance_s / r.floor_s:.2f}x the floor), "
+                   f"source-of-facts {r.provenance_query_ms:.0f} ms")

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .errors import NoGraphError
 from .fileio import atomic_path, write_text
-from .store import TRIPLES_FILE
+from .options import TRIPLES_FILE
 from .vocab import SCHEMA_HTTP, SCHEMA_HTTPS, prefixes
 
 FILES = {"jsonld": "graph.jsonld", "graphml": "graph.graphml", "gexf": "graph.gexf"}

@@ -89,7 +89,7 @@ class Edge:
 
 
 # The files behind a claim: most claims have one, held as the string itself, since a set of
-# one costs 216 bytes (at 100,000 articles, half a gigabyte over all claims and edges).
+# one costs 216 bytes, which over all claims and edges of a large corpus is most of its memory.
 Claimants = str | set[str]
 
 
@@ -139,9 +139,6 @@ class GraphBuilder:
             claims.sources = _joined(claims.sources, source)
         return ref
 
-    def has(self, ref: NodeRef) -> bool:
-        return ref in self._nodes
-
     def claim(self, ref: NodeRef, name: str, value: Any, source: str, rank: int) -> None:
         """Assert a single-valued fact; the best-ranked, then smallest, value wins."""
         if value is None:
@@ -181,9 +178,6 @@ class GraphBuilder:
 
     def refs(self, kind: NodeKind) -> list[NodeRef]:
         return [ref for ref in self._nodes if ref[0] is kind]
-
-    def edges_of(self, kind: EdgeKind) -> list[tuple[NodeRef, NodeRef]]:
-        return [(s, o) for (k, s, o) in self._edges if k is kind]
 
     def value(self, ref: NodeRef, name: str) -> Any:
         held = self._nodes[ref].single.get(name)
@@ -246,9 +240,6 @@ class KnowledgeGraph:
 
     def nodes_of(self, kind: NodeKind) -> list[Node]:
         return [n for n in self.nodes if n.kind is kind]
-
-    def edges_of(self, kind: EdgeKind) -> list[Edge]:
-        return [e for e in self.edges if e.kind is kind]
 
     def edges_from(self, iri: str) -> list[Edge]:
         """The edges out of one node, as `out_edges` lists them."""

@@ -34,7 +34,7 @@ _QUERY_SAFE = "/%:@!$'()*+,;-._~?"
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _LOOKS_LIKE_HOST = re.compile(r"^[\w-]+(\.[\w-]+)+(/|$)", re.UNICODE)
 # A URL that is already canonical (lower-case host, no port, query or fragment, a path of safe
-# characters) comes back unchanged; most input URLs are, and splitting them costs 70 us each.
+# characters) comes back unchanged; most input URLs are, and splitting them is costly.
 _ALREADY_CANONICAL = re.compile(r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*/[A-Za-z0-9/%:@!$&'()*+,;=._~-]*")
 
 

@@ -30,7 +30,7 @@ from requests.utils import get_netrc_auth
 
 from .errors import NoGraphError, StoreError
 from .fileio import write_text
-from .store import QUADS_FILE, TRIPLES_FILE
+from .options import QUADS_FILE, TRIPLES_FILE
 
 # Which graphs kg has put to which endpoint: what `--drop-missing` may delete later. The
 # Graph Store Protocol cannot list a store's graphs, so kg remembers its own.

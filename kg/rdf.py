@@ -1,18 +1,16 @@
-"""KnowledgeGraph -> RDF: Turtle, N-Triples, N-Quads/TriG (a named graph per source file), rdflib.
+"""KnowledgeGraph -> RDF: N-Triples, N-Quads (a named graph per source file), Turtle, rdflib.
 
 The triples are first written as N-Triples text by `TripleWriter`, then every other format is
 made by Oxigraph parsing that text strictly, so any invalid term would stop the build rather
 than reach a file. Why text and not pyoxigraph objects: building an `ox.Triple` whose object is
-a literal costs about 3 us (PyO3 tries each term type in turn), which made writing the outputs
-the slowest part of a build; and rdflib's pure-Python Turtle writer is quadratic on large
-graphs (250 s for 324,000 triples here, against 0.3 s for Oxigraph's).
+a literal is slow (PyO3 tries each term type in turn), and made writing the outputs the slowest
+part of a build; and rdflib's pure-Python Turtle writer is quadratic on large graphs (SPEC §6).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
 
@@ -22,7 +20,6 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from .fileio import atomic_path
 from .graph import EdgeKind, Fact, KnowledgeGraph, Node, NodeKind, Sources
-from .store_update import BlockIndex
 from .vocab import KG, SCHEMA_HTTPS, prefixes
 
 # One statement as N-Triples text without the closing " .", and the files that asserted it.
@@ -30,14 +27,9 @@ Located = tuple[str, Sources]
 # The ranks of subjects, in the order their blocks are written: nodes, the topic scheme, files.
 NODE, SCHEME, SOURCE = 0, 1, 2
 
-FORMATS = {
-    "turtle": ox.RdfFormat.TURTLE,
-    "ntriples": ox.RdfFormat.N_TRIPLES,
-    "nquads": ox.RdfFormat.N_QUADS,
-    "trig": ox.RdfFormat.TRIG,
-    "jsonld": ox.RdfFormat.JSON_LD,
-}
-QUAD_FORMATS = frozenset({"nquads", "trig"})
+# Told of each subject's blocks as they are written: (subject IRI, rank, order key, N-Triples
+# block, N-Quads block).
+OnBlock = Callable[[str, int, str, bytes, bytes], None]
 
 
 def iri(value: object) -> str:
@@ -270,19 +262,18 @@ def _xsd_datetime(value: dt.datetime) -> str:
 WRITE_BUFFER = 1 << 20  # bytes: most blocks are a few hundred, too small to write one by one
 
 
-def write_lines(graph: KnowledgeGraph, out_dir: Path, schema: str = SCHEMA_HTTPS,
-                index: BlockIndex | None = None) -> list[Path]:
+def write_lines(graph: KnowledgeGraph, nt: Path, nq: Path, schema: str = SCHEMA_HTTPS,
+                on_block: OnBlock | None = None) -> list[Path]:
     """graph.nt and graph.nq, both from one pass over the statements, a subject at a time;
-    with `index`, each subject's block of lines is recorded there as it is written."""
-    nt, nq = out_dir / "graph.nt", out_dir / "graph.nq"
+    `on_block` is told of each subject's blocks as they are written."""
     writer = TripleWriter(graph, schema)
     with atomic_path(nt) as nt_tmp, atomic_path(nq) as nq_tmp, \
             open(nt_tmp, "wb", buffering=WRITE_BUFFER) as nt_file, \
             open(nq_tmp, "wb", buffering=WRITE_BUFFER) as nq_file:
         for subject, rank, key, located in writer.blocks():
             nt_block, nq_block = writer.encoded(located)
-            if index is not None:
-                index.add(subject, rank, key, nt_block, nq_block)
+            if on_block is not None:
+                on_block(subject, rank, key, nt_block, nq_block)
             nt_file.write(nt_block)
             nq_file.write(nq_block)
     return [nt, nq]
@@ -294,19 +285,6 @@ def turtle_from_ntriples(nt: Path, ttl: Path, schema: str = SCHEMA_HTTPS) -> Pat
         ox.serialize(ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES), str(tmp),
                      ox.RdfFormat.TURTLE, prefixes=prefixes(schema))
     return ttl
-
-
-def write(graph: KnowledgeGraph, target: str | os.PathLike, fmt: str = "turtle",
-          schema: str = SCHEMA_HTTPS) -> None:
-    """Write the graph in one format, replacing `target` atomically."""
-    writer = TripleWriter(graph, schema)
-    if fmt in QUAD_FORMATS:
-        text, source_format = "".join(writer.nquads()), ox.RdfFormat.N_QUADS
-    else:
-        text, source_format = "".join(writer.ntriples()), ox.RdfFormat.N_TRIPLES
-    with atomic_path(target) as tmp:
-        ox.serialize(ox.parse(text.encode("utf-8"), source_format), str(tmp), FORMATS[fmt],
-                     prefixes=prefixes(schema))
 
 
 def to_rdflib(graph: KnowledgeGraph, schema: str = SCHEMA_HTTPS) -> Graph:

@@ -1,9 +1,10 @@
 """SPARQL over the embedded store; serving it; loading the graph into another triple store.
 
-The embedded store is a pyoxigraph (RocksDB) folder in the output folder, holding one named
-graph per source file and, in the default graph, every triple once. Queries without GRAPH
-read the default graph; Oxigraph's union-of-named-graphs mode would repeat a fact once per file
-that asserts it, which multiplies joins (a provider named in 50 files matched 50 times).
+The embedded store is a pyoxigraph (RocksDB) folder in the output folder holding, in the default
+graph, every triple once; built with `provenance`, also one named graph per source file, for
+`GRAPH ?g` to tell which file asserted a fact. Oxigraph's union-of-named-graphs mode is not
+used: it would repeat a fact once per file that asserts it, which multiplies joins (a provider
+named in 50 files matched 50 times) and breaks counts.
 """
 
 from __future__ import annotations
@@ -24,59 +25,27 @@ import pyoxigraph as ox
 
 from .errors import NoGraphError, QueryError, StoreError
 from .fileio import copy_range
-from .store_update import Change, install_digests
-from .store_update import apply as apply_change
+from .options import QUADS_FILE, STORE_DIR, TRIPLES_FILE
 from .vocab import prefixes
 
-STORE_DIR = "store"
-QUADS_FILE = "graph.nq"
-TRIPLES_FILE = "graph.nt"
 RESULT_FORMATS = {"json": ox.QueryResultsFormat.JSON, "csv": ox.QueryResultsFormat.CSV,
                   "tsv": ox.QueryResultsFormat.TSV, "xml": ox.QueryResultsFormat.XML}
 
 
 # Oxigraph's bulk loader works on a file in batches of a million quads, held in memory. Files
 # that are one batch each (together under WHOLE_MAX_BYTES) load whole, side by side; larger ones
-# are cut into pieces of about PIECE_BYTES, which balance better over two threads and hold less
-# memory than the loader's own batches (measured in fill_store).
+# are cut into pieces of about PIECE_BYTES at line breaks, which balance better over two threads
+# and hold less memory than the loader's own batches (see docs/performance.md).
 WHOLE_MAX_BYTES = 256 * 1024 * 1024
 PIECE_BYTES = 64 * 1024 * 1024
 LOAD_THREADS = 2
 
 
-def fill_store(out_dir: str | os.PathLike, change: Change | None = None,
-               digests: Path | None = None, loaded: bool = False) -> Path:
-    """(Re)create the embedded store from graph.nt and graph.nq, swapped in only when complete.
-
-    graph.nt and graph.nq go in as pieces cut at line breaks (see PIECE_BYTES), two pieces at
-    a time. Oxigraph loads a file in batches of a million quads, several held at once: a
-    graph.nq of just over a million lines was a batch that kept one core busy long after
-    graph.nt was done, and at 100,000 articles the batches in flight took 1.8 GB. Against the
-    files loaded whole, side by side (under 600 MB) or one after the other: 20,000 articles
-    23-26 s -> 15-18 s and 1.43 -> 0.55 GB; 100,000 articles 113-119 s -> 96 s and
-    1.76 -> 0.76 GB. Smaller pieces (32 MB) held less memory but cost more time; at 10,000
-    articles, whose two files are one batch each, cutting only added time (8.5 s -> 9.5 s).
-
-    A `change` planned against the store's digests replaces only the subjects whose lines
-    changed (see store_update); `digests`, a file of the new lines' digests, then goes beside
-    the store for the next rebuild to compare with. `loaded`: `load_store` has already made
-    the store from these lines.
-    """
+def fill_store(out_dir: str | os.PathLike, provenance: bool = False) -> Path:
+    """A new store from graph.nt (the default graph) and, with `provenance`, graph.nq (one
+    named graph per source file), swapped in for the old one when complete."""
     out = Path(out_dir)
-    target = out / STORE_DIR
-    if change is not None and target.is_dir():
-        apply_change(target, change)
-    elif not loaded:
-        load_store(out)
-    if digests is not None:
-        install_digests(target, digests)
-    return target
-
-
-def load_store(out_dir: str | os.PathLike) -> None:
-    """A new store from graph.nt and graph.nq, swapped in for the old one when complete."""
-    out = Path(out_dir)
-    inputs = [out / TRIPLES_FILE, out / QUADS_FILE]
+    inputs = [out / TRIPLES_FILE, *([out / QUADS_FILE] if provenance else [])]
     target = out / STORE_DIR
     fresh = out / f".{STORE_DIR}.new"
     old = out / f".{STORE_DIR}.old"
@@ -91,12 +60,36 @@ def load_store(out_dir: str | os.PathLike) -> None:
         for load in [pool.submit(_load_piece, store, piece, Path(scratch) / f"{n}.nq")
                      for n, piece in enumerate(pieces)]:
             load.result()
-    store.optimize()  # without it, lookups of long strings were 4x slower at 100,000 articles
+    store.optimize()  # without it, lookups of long strings are several times slower
     del store  # closes the database before the folder moves
     if target.exists():
         target.rename(old)
     fresh.rename(target)
     shutil.rmtree(old, ignore_errors=True)
+    return target
+
+
+def update_store(out_dir: str | os.PathLike, subjects: set[str], triples: bytes,
+                 quads: bytes | None) -> Path:
+    """Replace the statements of `subjects` in one transaction: their triples in the default
+    graph (and, with `quads`, in every named graph) by these N-Triples and N-Quads lines."""
+    target = Path(out_dir) / STORE_DIR
+    if not subjects:
+        return target
+    operations = [f"DELETE WHERE {{ <{subject}> ?p ?o }}" for subject in sorted(subjects)]
+    if quads is not None:
+        operations += [f"DELETE WHERE {{ GRAPH ?g {{ <{subject}> ?p ?o }} }}"
+                       for subject in sorted(subjects)]
+    inserts = triples.decode("utf-8").splitlines()
+    for line in (quads or b"").decode("utf-8").splitlines():
+        statement, graph, _dot = line.rsplit(" ", 2)
+        inserts.append(f"GRAPH {graph} {{ {statement} }}")
+    if inserts:
+        operations.append("INSERT DATA {\n" + "\n".join(inserts) + "\n}")
+    store = ox.Store(str(target))
+    store.update(" ;\n".join(operations))
+    del store  # closes the database
+    return target
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,9 +118,8 @@ def _pieces(path: Path, cut: bool) -> list[Piece]:
 def _load_piece(store: ox.Store, piece: Piece, scratch: Path) -> None:
     """A whole file is read by Oxigraph in place; a piece is first copied into `scratch`.
 
-    By path, Oxigraph reads without the GIL. A Python reader over part of a file was read 2 KB
-    at a time under the GIL (22 s against 18.5 s at 20,000 articles), and a bytes copy would
-    hold the piece in memory.
+    By path, Oxigraph reads without the GIL. A Python reader over part of a file is read 2 KB
+    at a time under the GIL, and a bytes copy would hold the piece in memory.
     """
     if piece.whole:
         _bulk_load(store, piece.path)
@@ -156,6 +148,11 @@ def open_store(out_dir: str | os.PathLike) -> ox.Store:
     if not path.is_dir():
         raise NoGraphError(f"no store in {out_dir}: run `kg build -o {out_dir}` first")
     return ox.Store.read_only(str(path))
+
+
+def has_named_graphs(store: ox.Store) -> bool:
+    """Whether the store was built with provenance (one named graph per source file)."""
+    return next(iter(store.named_graphs()), None) is not None
 
 
 def read_query(query: str) -> str:

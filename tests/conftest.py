@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 import kg
+
+# The key that seals each build's state lives outside output folders; the tests' key lives in
+# a folder of their own rather than in the user's ~/.cache/kg.
+os.environ.setdefault("KG_STATE_KEY_DIR", tempfile.mkdtemp(prefix="kg-test-key-"))
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "examples" / "articles"
@@ -29,9 +34,14 @@ def corpus() -> Path:
     return corpus_or_skip()
 
 
+# The shared outputs' stores hold a named graph per file (`kg build --provenance`), so that
+# every bundled query, source-of-facts too, has something to answer.
+PROVENANCE = kg.BuildOptions(provenance=True)
+
+
 @pytest.fixture(scope="session")
 def seeds_build() -> kg.Build:
-    return kg.build([SEEDS])
+    return kg.build([SEEDS], PROVENANCE)
 
 
 @pytest.fixture(scope="session")
@@ -43,7 +53,7 @@ def seeds_out(tmp_path_factory, seeds_build) -> Path:
 
 @pytest.fixture(scope="session")
 def corpus_build(corpus) -> kg.Build:
-    return kg.build([corpus])
+    return kg.build([corpus], PROVENANCE)
 
 
 @pytest.fixture(scope="session")

@@ -122,9 +122,10 @@ ARTICLE_DATA = st.fixed_dictionaries({
 })
 
 
-def vis_nodes(page: str) -> list[dict]:
-    line = next(ln for ln in page.splitlines() if "nodes = new vis.DataSet(" in ln)
-    return json.loads(line.split("new vis.DataSet(", 1)[1].rsplit(")", 1)[0])
+def view_catalogue(page: str) -> list[dict]:
+    """Every node the page's panels can show, as the page reads it: JSON in a data script."""
+    data = page.split('<script id="kg-data" type="application/json">', 1)[1]
+    return json.loads(data.split("</script>", 1)[0])["catalogue"]
 
 
 # CI runs a fixed set of examples (a red CI must be reproducible); elsewhere they vary.
@@ -144,8 +145,8 @@ def test_arbitrary_unicode_round_trips(tmp_path_factory, docs, urls):
     articles = {t.subject for t in triples if t.predicate == RDF_TYPE and t.object == ARTICLE}
     assert len(articles) == result.graph.counts()["articles"] >= len(docs)
     titles = {n.iri: n.label for n in result.graph.nodes if n.kind is kg.NodeKind.ARTICLE}
-    shown = {n["id"]: n["kgInfo"]["title"] for n in vis_nodes((out / "graph.html").read_text())
-             if n["kgKind"] == "article"}
+    shown = {n["id"]: n["l"] for n in view_catalogue((out / "graph.html").read_text())
+             if n["k"] == "article"}
     assert shown == titles
 
 

@@ -1,14 +1,13 @@
-"""Incremental rebuilds (the read cache) and parallel parsing give exactly a clean build's output."""
+"""Every way of building (clean, kept, patched, rebuilt in full) gives a clean build's bytes;
+the previous build's state is never trusted for more than it can vouch for."""
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import os
 import pickle
 import shutil
 import subprocess
-import threading
 import time
 from pathlib import Path
 
@@ -16,18 +15,12 @@ import pyoxigraph as ox
 import pytest
 
 import kg
-from kg import (
-    cache,
-    lines_update,
-    model,
-    pipeline,
-    rdf,
-    reading,
-    store,
-    store_update,
-    turtle_update,
-)
+from kg import incremental, model, store
 from kg.bench_corpus import write_corpus
+from kg.incremental import reads, state
+from kg.options import STATE_DIR, STORE_DIR
+from kg.pipeline import build_and_write
+from kg.sources import discover
 
 KG = shutil.which("kg")
 OUTPUTS = ("graph.ttl", "graph.nt", "graph.nq", "warnings.json")
@@ -42,11 +35,11 @@ def corpus(tmp_path_factory) -> Path:
     return folder
 
 
-def kg_build(*args: str) -> str:
+def kg_build(*args: str) -> subprocess.CompletedProcess:
     done = subprocess.run([KG, "build", *args, "-q"], capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr
-    return done.stdout
+    return done
 
 
 def same_outputs(a: Path, b: Path) -> None:
@@ -57,39 +50,174 @@ def same_outputs(a: Path, b: Path) -> None:
 
 def store_lines(out: Path) -> list[bytes]:
     """Every quad of the embedded store, default graph and named graphs, as sorted lines."""
-    store = ox.Store.read_only(str(out / "store"))
-    lines = sorted(store.dump(format=ox.RdfFormat.N_QUADS).splitlines())
+    held = ox.Store.read_only(str(out / STORE_DIR))
+    lines = sorted(held.dump(format=ox.RdfFormat.N_QUADS).splitlines())
     assert len(lines) > 1000
     return lines
+
+
+def output_stats(out: Path) -> dict[str, tuple[int, int, int]]:
+    """(inode, size, mtime) of every output file and of every file of the store."""
+    paths = [out / name for name in (*OUTPUTS, "graph.html")] + sorted((out / STORE_DIR).iterdir())
+    return {str(p): (p.stat().st_ino, p.stat().st_size, p.stat().st_mtime_ns) for p in paths}
 
 
 def first_file(folder: Path) -> Path:
     return sorted(folder.rglob("0000000-*.md"))[0]
 
 
-def test_rebuild_after_an_edit_parses_one_file_and_equals_a_clean_build(corpus, tmp_path):
-    work = tmp_path / "articles"
+def with_related(folder: Path) -> Path:
+    return next(path for path in sorted(folder.rglob("*.md"))
+                if "\nrelated:\n" in path.read_text("utf-8"))
+
+
+def replace_line(path: Path, start: str, new: str) -> None:
+    lines = path.read_text("utf-8").splitlines(keepends=True)
+    at = next(i for i, line in enumerate(lines) if line.startswith(start))
+    lines[at] = new
+    path.write_text("".join(lines), "utf-8")
+
+
+def added(work: Path) -> None:
+    shutil.copy(first_file(work), work / "added.md")
+    replace_line(work / "added.md", "webUrl:", "webUrl: https://added.example.com/a\n")
+
+
+# way -> (edit of the inputs after a first build, the plan, how the lines are made)
+WAYS = {
+    "clean": (None, incremental.Full, "full"),
+    "nothing changed": (lambda w: None, incremental.Kept, None),
+    "headline": (lambda w: replace_line(first_file(w), "title:", "title: Patched headline\n"),
+                 incremental.Patch, "patched"),
+    "new topic": (lambda w: replace_line(first_file(w), "topics:",
+                                         "topics:\n- A Topic Nobody Had\n"),
+                  incremental.Patch, "patched"),
+    "provider name": (lambda w: replace_line(first_file(w), "  name:", "  name: Renamed Co\n"),
+                      incremental.Patch, "patched"),
+    "related dropped": (lambda w: replace_line(with_related(w), "related:", "unrelated:\n"),
+                        incremental.Patch, "patched"),
+    "body": (lambda w: first_file(w).write_text(first_file(w).read_text("utf-8") + "More.\n",
+                                                "utf-8"), incremental.Patch, "patched"),
+    # The file no longer names any topic, so it leaves the topic scheme's sources.
+    "topics dropped": (lambda w: replace_line(first_file(w), "topics:", "subjects:\n"),
+                       incremental.Patch, "patched"),
+    # Other files' related links resolve through an article's URL: no patch is safe.
+    "url": (lambda w: replace_line(first_file(w), "webUrl:",
+                                   "webUrl: https://elsewhere.example.com/moved\n"),
+            incremental.Patch, "full"),
+    "deleted": (lambda w: first_file(w).unlink(), incremental.Patch, "full"),
+    "added": (added, incremental.Patch, "full"),
+}
+
+
+# The store with named graphs (--provenance) on one way of each kind.
+CASES = [*((way, False) for way in WAYS), *((way, True) for way in ("clean", "headline",
+                                                                    "deleted"))]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("way", "provenance"), CASES,
+                         ids=[f"{way}{', provenance' * p}" for way, p in CASES])
+def test_every_way_of_building_gives_a_clean_builds_bytes(corpus, tmp_path, way, provenance):
+    """The equivalence specification: whatever the plan, every output (graph.ttl, graph.nt,
+    graph.nq, warnings.json, every quad of the store) is what a build without any state
+    makes of the same inputs."""
+    edit, kind, lines = WAYS[way]
+    work, out, clean = tmp_path / "articles", tmp_path / "out", tmp_path / "clean"
     shutil.copytree(corpus, work)
-    out, clean = tmp_path / "out", tmp_path / "clean"
-    first = kg_build(str(work), "-o", str(out))
-    assert "from the cache" not in first
-    assert (out / cache.CACHE_DIR / cache.CACHE_FILE).is_file()
+    options = kg.BuildOptions(cache_dir=out / STATE_DIR, provenance=provenance)
+    if edit is not None:
+        time.sleep(state.RACY_NS / 1e9 + 0.1)  # only stats two seconds old vouch for content
+        build_and_write([work], options, out)
+        edit(work)
+    plan = incremental.plan(options, discover([work]), out)
+    assert type(plan) is kind
+    before, loaded = (output_stats(out), (out / STORE_DIR).stat().st_ino) if edit else ({}, 0)
+
+    report = build_and_write([work], options, out)
+
+    assert isinstance(state.unseal(out / STATE_DIR / incremental.MANIFEST_FILE),
+                      incremental.Manifest)
+    if lines is None:
+        assert report.kept and output_stats(out) == before, "an output was rewritten"
+    else:
+        assert not report.kept and report.patched == (lines == "patched")
+        # A patch updates the store in place; lines written in full load a new one.
+        assert ((out / STORE_DIR).stat().st_ino == loaded) == (lines == "patched")
+    build_and_write([work], kg.BuildOptions(provenance=provenance), clean)
+    same_outputs(out, clean)
+
+
+def payload(marker: Path) -> bytes:
+    """A pickle whose loading creates `marker`."""
+
+    class Planted:
+        def __reduce__(self):
+            return os.system, (f"touch {marker}",)
+
+    return pickle.dumps(Planted())
+
+
+def test_nothing_planted_in_the_output_folder_runs(corpus, tmp_path):
+    work, out, clean = tmp_path / "articles", tmp_path / "out", tmp_path / "clean"
+    shutil.copytree(corpus, work)
+    kg_build(str(work), "-o", str(out))
+    probe, marker = tmp_path / "probe", tmp_path / "ran"
+    pickle.loads(payload(probe))
+    assert probe.exists(), "the planted pickle would run code if loaded"
+    planted = [path for path in out.rglob("*") if path.is_file()
+               and path.name not in (*OUTPUTS, "graph.html") and STORE_DIR not in path.parts]
+    assert {path.name for path in planted} == {incremental.MANIFEST_FILE, reads.READS_FILE}
+    for n, data in enumerate([payload(marker),  # as pickles, and behind kg's header
+                              state.MAGIC + bytes(32) + payload(marker), os.urandom(4096)]):
+        for path in planted:
+            path.write_bytes(data)
+        replace_line(first_file(work), "title:", f"title: Edited {n}\n")
+        done = kg_build(str(work), "-o", str(out))
+        assert not marker.exists(), "kg ran code planted in the output folder"
+        assert "note:" in done.stderr and "not written by kg" in done.stderr
+        kg_build(str(work), "-o", str(clean), "--no-cache")
+        assert (out / "graph.nt").read_bytes() == (clean / "graph.nt").read_bytes()
+
+
+def test_a_state_file_sealed_with_another_key_is_refused(tmp_path, monkeypatch):
+    target = tmp_path / "state"
+    state.seal(target, {"fine": 1})
+    assert state.unseal(target) == {"fine": 1}
+    monkeypatch.setenv(state.KEY_ENV, str(tmp_path / "other-user"))
+    state._key.cache_clear()
+    try:
+        with pytest.raises(state.Unsealed):
+            state.unseal(target)
+    finally:
+        monkeypatch.undo()
+        state._key.cache_clear()
+
+
+def test_a_kept_build_needs_its_outputs_and_inputs_as_recorded(corpus, tmp_path):
+    work, out = tmp_path / "articles", tmp_path / "out"
+    shutil.copytree(corpus, work)
+    time.sleep(state.RACY_NS / 1e9 + 0.1)  # only stats two seconds old vouch for the content
+    first = kg_build(str(work), "-o", str(out)).stdout
+    written, turtle = output_stats(out), (out / "graph.ttl").read_bytes()
+    subprocess.run([KG, "query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "-o", str(out)],
+                   check=True, capture_output=True, timeout=60)
+    again = kg_build(str(work), "-o", str(out)).stdout
+    assert "whose outputs are kept" in again
+    assert again.split(":", 1)[1] == first.split(":", 1)[1]  # the same counts and warnings
+    assert output_stats(out) == written, "an output was rewritten"
+
+    with open(out / "graph.ttl", "ab") as handle:  # an output changed by hand is rebuilt
+        handle.write(b"# edited by hand\n")
+    assert "kept" not in kg_build(str(work), "-o", str(out)).stdout
+    assert (out / "graph.ttl").read_bytes() == turtle
 
     edited = first_file(work)
-    text = edited.read_text("utf-8")
-    old_title = next(line for line in text.splitlines() if line.startswith("title:"))[7:]
-    edited.write_text(text.replace(old_title, "A freshly edited headline"), "utf-8")
-    loaded = (out / "store").stat().st_ino
-    again = kg_build(str(work), "-o", str(out))
-    assert f"({FILES} unchanged, from the cache)" in again  # all but the edited file
-    assert (out / "store").stat().st_ino == loaded, "the store was reloaded, not updated"
-
-    kg_build(str(work), "-o", str(clean), "--no-cache")
-    assert not (clean / cache.CACHE_DIR).exists()
-    same_outputs(out, clean)
-    turtle = (out / "graph.ttl").read_text("utf-8")
-    assert "A freshly edited headline" in turtle and old_title not in turtle
-    assert "broken.md" in (out / "warnings.json").read_text("utf-8")
+    edited.write_text(edited.read_text("utf-8").replace("title: ", "title: Edited ", 1), "utf-8")
+    assert "kept" not in kg_build(str(work), "-o", str(out)).stdout
+    assert "Edited " in (out / "graph.ttl").read_text("utf-8")
+    # The edit is under two seconds old: its stat cannot vouch for it yet, so nothing is kept.
+    assert "kept" not in kg_build(str(work), "-o", str(out)).stdout
 
 
 def test_a_file_is_hashed_again_only_when_its_stat_changed(corpus, tmp_path, monkeypatch):
@@ -98,14 +226,14 @@ def test_a_file_is_hashed_again_only_when_its_stat_changed(corpus, tmp_path, mon
     shutil.copytree(corpus, work)
     options = kg.BuildOptions(cache_dir=tmp_path / "cache")
     hashed: list[str] = []
-    hash_file = reading._digest
-    monkeypatch.setattr(reading, "_digest",
+    hash_file = reads._digest
+    monkeypatch.setattr(reads, "_digest",
                         lambda item, read: hashed.append(item.relpath) or hash_file(item, read))
     edited = first_file(work)
-    time.sleep(cache.RACY_NS / 1e9 + 0.1)  # only a stat two seconds old is trusted
+    time.sleep(state.RACY_NS / 1e9 + 0.1)  # only a stat two seconds old is trusted
     kg.build([work], options)
     edited.write_text(edited.read_text("utf-8") + "\nAn added line.\n", "utf-8")
-    time.sleep(cache.RACY_NS / 1e9 + 0.1)
+    time.sleep(state.RACY_NS / 1e9 + 0.1)
     assert kg.build([work], options).files_cached == FILES
     assert hashed == [edited.relative_to(work).as_posix()]
 
@@ -122,148 +250,22 @@ def test_a_file_is_hashed_again_only_when_its_stat_changed(corpus, tmp_path, mon
     assert title.upper() in headlines and title not in headlines
 
 
-def test_few_changes_are_written_beside_the_cache_not_into_it(corpus, tmp_path):
-    work = tmp_path / "articles"
-    shutil.copytree(corpus, work)
+def test_a_damaged_or_foreign_read_cache_is_ignored(corpus, tmp_path):
     folder = tmp_path / "cache"
     options = kg.BuildOptions(cache_dir=folder)
-    time.sleep(cache.RACY_NS / 1e9 + 0.1)  # stats trusted from the start: no entry changes
-    kg.build([work], options)
-    base = (folder / cache.CACHE_FILE).read_bytes()
-    edited, gone = sorted(work.rglob("*.md"))[:2]
-    edited.write_text(edited.read_text("utf-8") + "\nAn added line.\n", "utf-8")
-    gone.unlink()
-    assert kg.build([work], options).files_cached == FILES - 1
-    assert (folder / cache.CACHE_FILE).read_bytes() == base
-    assert (folder / cache.CHANGES_FILE).is_file()
-    held = cache.load(folder, pickle.loads(base).fingerprint)
-    assert len(held.entries) == FILES and not any(gone.name in key for key in held.entries)
-    assert kg.build([work], options).files_cached == FILES
+    reference = kg.build([corpus], options)
+    assert reference.files_cached == 0
+    assert kg.build([corpus], options).files_cached == FILES + 1
 
-    for path in sorted(work.rglob("*.md"))[:FILES // 10]:  # too many for the side file
-        path.write_text(path.read_text("utf-8") + "\nAn added line.\n", "utf-8")
-    assert kg.build([work], options).files_cached == FILES - FILES // 10
-    assert not (folder / cache.CHANGES_FILE).exists()
-    assert (folder / cache.CACHE_FILE).read_bytes() != base
-    assert kg.build([work], options).files_cached == FILES
+    (folder / reads.READS_FILE).write_bytes(b"\x80\x05 not a pickle")
+    damaged = kg.build([corpus], options)
+    assert damaged.files_cached == 0
+    assert damaged.summary() == {**reference.summary(), "files_cached": 0}
 
-
-def output_stats(out: Path) -> dict[str, tuple[int, int, int]]:
-    """(inode, size, mtime) of every output file and of every file of the store."""
-    paths = [out / name for name in (*OUTPUTS, "graph.html")] + sorted((out / "store").iterdir())
-    return {str(p): (p.stat().st_ino, p.stat().st_size, p.stat().st_mtime_ns) for p in paths}
-
-
-def test_a_build_with_nothing_changed_keeps_the_outputs(corpus, tmp_path):
-    work = tmp_path / "articles"
-    shutil.copytree(corpus, work)
-    out = tmp_path / "out"
-    time.sleep(cache.RACY_NS / 1e9 + 0.1)  # only stats two seconds old vouch for the content
-    first = kg_build(str(work), "-o", str(out))
-    written, turtle = output_stats(out), (out / "graph.ttl").read_bytes()
-    subprocess.run([KG, "query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "-o", str(out)],
-                   check=True, capture_output=True, timeout=60)
-    again = kg_build(str(work), "-o", str(out))
-    assert "whose outputs are kept" in again
-    assert again.split(":", 1)[1] == first.split(":", 1)[1]  # the same counts and warnings
-    assert output_stats(out) == written, "an output was rewritten"
-
-    with open(out / "graph.ttl", "ab") as handle:  # an output changed by hand is rebuilt
-        handle.write(b"# edited by hand\n")
-    assert "kept" not in kg_build(str(work), "-o", str(out))
-    assert (out / "graph.ttl").read_bytes() == turtle
-
-    edited = first_file(work)
-    edited.write_text(edited.read_text("utf-8").replace("title: ", "title: Edited ", 1), "utf-8")
-    assert "kept" not in kg_build(str(work), "-o", str(out))
-    assert "Edited " in (out / "graph.ttl").read_text("utf-8")
-    # The edit is under two seconds old: its stat cannot vouch for it yet, so nothing is kept.
-    assert "kept" not in kg_build(str(work), "-o", str(out))
-
-
-def test_deleted_file_drops_its_facts(corpus, tmp_path):
-    work = tmp_path / "articles"
-    shutil.copytree(corpus, work)
-    out, clean = tmp_path / "out", tmp_path / "clean"
-    kg_build(str(work), "-o", str(out))
-    gone = first_file(work)
-    title = next(line for line in gone.read_text("utf-8").splitlines()
-                 if line.startswith("title:"))[7:]
-    assert title in (out / "graph.ttl").read_text("utf-8")
-    gone.unlink()
-    kg_build(str(work), "-o", str(out))
-    kg_build(str(work), "-o", str(clean), "--no-cache")
-    same_outputs(out, clean)
-    assert title not in (out / "graph.ttl").read_text("utf-8")
-    assert gone.name not in (out / "graph.nq").read_text("utf-8")
-
-
-def with_related(folder: Path) -> Path:
-    return next(path for path in sorted(folder.rglob("*.md"))
-                if "\nrelated:\n" in path.read_text("utf-8"))
-
-
-def replace_line(path: Path, start: str, new: str) -> None:
-    lines = path.read_text("utf-8").splitlines(keepends=True)
-    at = next(i for i, line in enumerate(lines) if line.startswith(start))
-    lines[at] = new
-    path.write_text("".join(lines), "utf-8")
-
-
-EDITS = {  # name -> (edit of the work folder, whether the lines can be patched)
-    "headline": (lambda w: replace_line(first_file(w), "title:", "title: Patched headline\n"),
-                 True),
-    "new topic": (lambda w: replace_line(first_file(w), "topics:",
-                                         "topics:\n- A Topic Nobody Had\n"), True),
-    "provider name": (lambda w: replace_line(first_file(w), "  name:", "  name: Renamed Co\n"),
-                      True),
-    "related dropped": (lambda w: replace_line(with_related(w), "related:", "unrelated:\n"),
-                        True),
-    "body": (lambda w: first_file(w).write_text(first_file(w).read_text("utf-8") + "More.\n",
-                                                "utf-8"), True),
-    # The file no longer names any topic, so it leaves the topic scheme's sources.
-    "topics dropped": (lambda w: replace_line(first_file(w), "topics:", "subjects:\n"), True),
-    "url": (lambda w: replace_line(first_file(w), "webUrl:",
-                                   "webUrl: https://elsewhere.example.com/moved\n"), False),
-    "deleted": (lambda w: first_file(w).unlink(), False),
-}
-
-
-@pytest.mark.slow
-def test_rebuilds_patch_the_lines_and_turtle_only_where_safe_and_equal_clean_builds(
-        corpus, tmp_path, monkeypatch):
-    """Each edit, built on the last: the lines and Turtle are patched when the changed file
-    keeps its identities, written in full otherwise, and every output is a clean build's."""
-    work, out = tmp_path / "articles", tmp_path / "out"
-    shutil.copytree(corpus, work)
-    taken = tmp_path / "taken.txt"  # the build's child writes here (it is a forked process)
-
-    def spy(module, name, label):
-        real = getattr(module, name)
-
-        def call(*args, **kwargs):
-            done = real(*args, **kwargs)
-            with open(taken, "a", encoding="utf-8") as log:
-                log.write(f"{label} {'patched' if done is not None else 'refused'}\n")
-            return done
-        monkeypatch.setattr(module, name, call)
-
-    spy(lines_update, "rewrite", "lines")
-    spy(turtle_update, "_patch", "turtle")
-    spy(store_update, "plan", "store plan")  # not needed when the lines say what changed
-    options = kg.BuildOptions(cache_dir=out / cache.CACHE_DIR)
-    pipeline.build_and_write([work], options, out)
-    for name, (edit, patchable) in EDITS.items():
-        taken.write_text("", "utf-8")
-        edit(work)
-        pipeline.build_and_write([work], options, out)
-        expected = "lines patched\nturtle patched\n" if patchable else "store plan patched\n"
-        assert taken.read_text("utf-8") == expected, name
-        clean = tmp_path / f"clean-{len(name)}"
-        pipeline.build_and_write([work], kg.BuildOptions(), clean)
-        same_outputs(out, clean)
-        shutil.rmtree(clean)
-    assert "Patched headline" not in (out / "graph.ttl").read_text("utf-8")  # deleted last
+    other_limits = kg.BuildOptions(cache_dir=folder, read=kg.BuildOptions().read.__class__(
+        max_file_bytes=1_000_000))
+    assert kg.build([corpus], other_limits).files_cached == 0  # other read options: other key
+    assert reads.load(folder, "another kg version")[0].entries == {}
 
 
 def test_lines_that_are_not_the_recorded_ones_are_written_in_full(corpus, tmp_path):
@@ -273,6 +275,8 @@ def test_lines_that_are_not_the_recorded_ones_are_written_in_full(corpus, tmp_pa
     replace_line(first_file(work), "title:", "title: Edited again\n")
     nt = out / "graph.nt"
     nt.write_bytes(nt.read_bytes()[:-100])  # as a build cut short, or a hand edit, might leave
+    options = kg.BuildOptions(cache_dir=out / STATE_DIR)
+    assert type(incremental.plan(options, discover([work]), out)) is incremental.Full
     kg_build(str(work), "-o", str(out))
     kg_build(str(work), "-o", str(clean), "--no-cache")
     same_outputs(out, clean)
@@ -289,7 +293,7 @@ def test_workers_give_the_same_bytes_as_one_process(corpus, tmp_path):
 
 def test_every_record_comes_back_whole_from_a_pickle():
     """Records cross between processes and into the read cache as class + field values."""
-    image = model.ImageRecord("https://x.test/i.png", 640, 480, True, "caption")
+    image = model.ImageRecord("https://x.test/i.png", 640, 480, "caption")
     related = model.ArticleRecord("a.md", title="Related", web_url="https://x.test/r",
                                   is_related_entry=True)
     article = model.ArticleRecord(
@@ -306,129 +310,19 @@ def test_every_record_comes_back_whole_from_a_pickle():
         assert back == record and type(back) is type(record)
 
 
-def test_a_damaged_or_foreign_cache_is_ignored(corpus, tmp_path):
-    folder = tmp_path / "cache"
-    options = kg.BuildOptions(cache_dir=folder)
-    reference = kg.build([corpus], options)
-    assert reference.files_cached == 0
-    assert kg.build([corpus], options).files_cached == FILES + 1
-
-    (folder / cache.CACHE_FILE).write_bytes(b"\x80\x05 not a pickle")
-    damaged = kg.build([corpus], options)
-    assert damaged.files_cached == 0
-    assert damaged.summary() == {**reference.summary(), "files_cached": 0}
-
-    other_limits = kg.BuildOptions(cache_dir=folder, read=kg.BuildOptions().read.__class__(
-        max_file_bytes=1_000_000))
-    assert kg.build([corpus], other_limits).files_cached == 0  # other read options: other key
-    assert cache.load(folder, "another kg version").entries == {}
-
-
-def test_store_without_its_digests_is_loaded_again_in_full(corpus, tmp_path):
-    work = tmp_path / "articles"
-    shutil.copytree(corpus, work)
-    out, clean = tmp_path / "out", tmp_path / "clean"
-    kg_build(str(work), "-o", str(out))
-    (out / "store" / store_update.DIGESTS_FILE).write_bytes(b"damaged")
-    loaded = (out / "store").stat().st_ino
-    edited = first_file(work)
-    edited.write_text(edited.read_text("utf-8").replace("title: ", "title: Edited ", 1), "utf-8")
-    kg_build(str(work), "-o", str(out))
-    assert (out / "store").stat().st_ino != loaded
-    kg_build(str(work), "-o", str(clean), "--no-cache")
-    same_outputs(out, clean)
-
-
-def test_the_block_index_tiles_each_file_subject_by_subject(corpus, tmp_path):
-    result = kg.build([corpus])
-    index = tmp_path / "blocks.txt"
-    with store_update.block_index(index) as blocks:
-        files = rdf.write_lines(result.graph, tmp_path, index=blocks)
-    data = [path.read_bytes() for path in files]
-    ends = [0, 0]
-    subjects: list[list[str]] = [[], []]
-    for line in index.read_text("utf-8").splitlines():
-        kind, subject, digest, length = line.split(" ")
-        kind, length = int(kind), int(length)
-        block = data[kind][ends[kind]:ends[kind] + length]  # each block right after the last
-        assert all(line.startswith(f"<{subject}> ".encode()) for line in block.splitlines())
-        assert hashlib.sha256(block).hexdigest()[:32] == digest
-        ends[kind] += length
-        subjects[kind].append(subject)
-    assert ends == [len(data[0]), len(data[1])]
-    assert subjects[0] == subjects[1] and len(set(subjects[0])) == len(subjects[0]) > FILES
-    layout = blocks.layout
-    assert [sum(lengths) for lengths in layout.lengths] == [*ends, index.stat().st_size]
-    ranks = [rdf.NODE] * len(result.graph.nodes) + [rdf.SCHEME] + [rdf.SOURCE] * len(
-        result.graph.sources())
-    keys = [(rank, key) for rank, key in zip(ranks, layout.keys, strict=True)]
-    assert keys == sorted(keys)  # the order lines_update finds subjects by
-
-
-def write_index(target: Path, blocks: list[tuple[str, bytes]]) -> None:
-    with store_update.block_index(target) as index:
-        for subject, block in blocks:
-            index.add(subject, rdf.NODE, subject, block, b"")
-
-
-def test_a_subject_split_over_two_runs_is_never_patched(tmp_path):
-    """Replacing by subject is only safe when each subject's lines come together."""
-    a1, b2, a3 = (f'<http://x/{s}> <http://x/p> "{n}" .\n'.encode() for s, n in
-                  (("a", 1), ("b", 2), ("a", 3)))
-    nt, nq, pending = tmp_path / "graph.nt", tmp_path / "graph.nq", tmp_path / "pending.txt"
-    store_dir = tmp_path / "store"
-    store_dir.mkdir()
-    write_index(store_dir / store_update.DIGESTS_FILE, [("http://x/a", a1)])
-    nq.write_bytes(b"")
-    nt.write_bytes(a1 + b2 + a3)
-    write_index(pending, [("http://x/a", a1), ("http://x/b", b2), ("http://x/a", a3)])
-    assert store_update.plan(store_dir, [nt, nq], pending) is None
-    nt.write_bytes(a1 + b2)
-    write_index(pending, [("http://x/a", a1), ("http://x/b", b2)])
-    change = store_update.plan(store_dir, [nt, nq], pending)
-    assert change is not None and change.touched == {(0, "http://x/b"), (1, "http://x/b")}
-    assert change.new_blocks == {(0, "http://x/b"): b2.decode(), (1, "http://x/b"): ""}
-
-
-def test_the_store_holds_every_line_of_graph_nt_and_graph_nq(corpus, tmp_path, monkeypatch):
+@pytest.mark.parametrize("provenance", [False, True], ids=["lean", "provenance"])
+def test_the_store_holds_every_line_it_is_made_from(corpus, tmp_path, monkeypatch, provenance):
     out = tmp_path / "out"
-    kg_build(str(corpus), "-o", str(out), "--no-cache")
-    triples = (out / "graph.nt").read_bytes().splitlines()
-    quads = (out / "graph.nq").read_bytes().splitlines()
+    kg_build(str(corpus), "-o", str(out), "--no-cache", *(["--provenance"] * provenance))
+    triples = set((out / "graph.nt").read_bytes().splitlines())
+    quads = set((out / "graph.nq").read_bytes().splitlines())
     whole = store_lines(out)  # this corpus is small enough to load each file whole
-    assert len(whole) == len(set(triples)) + len(set(quads)) > 2000
-    graphs = {line.rsplit(b" ", 2)[1] for line in quads}
-    assert len(graphs) > FILES // 2
+    assert whole == sorted(triples | quads if provenance else triples)
 
     # Loaded in pieces cut at line breaks, as large graphs are: nothing lost, split or doubled.
     monkeypatch.setattr(store, "WHOLE_MAX_BYTES", 40_000)
     monkeypatch.setattr(store, "PIECE_BYTES", 40_000)
     assert len(store._pieces(out / "graph.nq", cut=True)) > 10
-    store.fill_store(out)
+    store.fill_store(out, provenance)
     assert store_lines(out) == whole
     assert not list(out.glob(".load-*")), "pieces were left behind"
-
-
-@pytest.mark.parametrize("early", [True, False])
-def test_the_store_is_loaded_beside_the_html_writer_only_when_small(corpus, tmp_path,
-                                                                     monkeypatch, early):
-    """A small graph's store starts loading as soon as its lines are written, while the child
-    writes the HTML view; a large one waits for the child, and both give the same store."""
-    threads: list[str] = []
-    load = pipeline.load_store
-
-    def watched(out: Path) -> None:
-        threads.append(threading.current_thread().name)
-        load(out)
-
-    monkeypatch.setattr(pipeline, "load_store", watched)
-    if not early:
-        monkeypatch.setattr(pipeline, "EARLY_STORE_MAX_BYTES", 0)
-    out = tmp_path / "out"
-    report = pipeline.build_and_write([corpus], kg.BuildOptions(), out)
-    assert report.written[-1] == out / "store"
-    # Late, fill_store loads it in this thread once the child has ended.
-    assert [name.split("_")[0] for name in threads] == (["kg-after-lines"] if early else [])
-    triples = set((out / "graph.nt").read_bytes().splitlines())
-    quads = set((out / "graph.nq").read_bytes().splitlines())
-    assert store_lines(out) == sorted(triples | quads)

@@ -124,7 +124,8 @@ def load(url: str, out: Path, *extra: str, password: str | None = PASSWORD,
 
 @pytest.fixture(scope="module")
 def corpus_built(tmp_path_factory) -> Path:
-    return build(corpus_or_skip(), tmp_path_factory.mktemp("publish-corpus"))
+    # --provenance: source-of-facts.rq reads the per-file graphs on kg's store too.
+    return build(corpus_or_skip(), tmp_path_factory.mktemp("publish-corpus"), "--provenance")
 
 
 @pytest.fixture(scope="module")

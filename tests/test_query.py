@@ -8,6 +8,7 @@ import json
 import time
 from pathlib import Path
 
+import pyoxigraph as ox
 import pytest
 from click.testing import CliRunner
 from corpus_truth import Expected, simple_key
@@ -16,6 +17,7 @@ from kg.cli import main
 from kg.store import bundled_queries, open_store, read_query, run_query
 
 DATA = Path(__file__).parent / "data"
+SEEDS = Path(__file__).parent.parent / "examples" / "articles"
 
 
 def values(answer) -> list[dict[str, str | None]]:
@@ -50,6 +52,44 @@ def test_named_graphs_reach_provenance(seeds_out):
     _, text = kg_query(seeds_out, """SELECT ?file WHERE { GRAPH ?g {
         ?a schema:headline "AI revolution in medicine" } ?g rdfs:label ?file }""", "-f", "csv")
     assert text.split() == ["file", "000_fd7e0f056f4f94ed.txt"]
+
+
+GRAPHS = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"
+
+
+def test_the_default_store_holds_the_merged_graph_only_and_says_so(tmp_path):
+    out = tmp_path / "out"
+    assert CliRunner().invoke(main, ["build", str(SEEDS), "-o", str(out), "-q"]).exit_code == 0
+    result = CliRunner().invoke(main, ["query", GRAPHS, "-o", str(out), "-f", "csv"])
+    assert result.exit_code == 0 and result.stdout.split() == ["n", "0"]
+    assert "kg build --provenance" in result.stderr
+    triples = (out / "graph.nt").read_bytes().splitlines()
+    code, text = kg_query(out, "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", "-f", "csv")
+    assert code == 0
+    assert int(text.split()[1]) == len(set(triples))
+    # graph.nq still has each file's graph, for `kg load` and other stores.
+    graphs = {line.rsplit(b" ", 2)[1] for line in (out / "graph.nq").read_bytes().splitlines()}
+    assert len(graphs) >= 5
+
+
+def test_with_provenance_every_file_has_its_graph_and_source_of_facts_answers(tmp_path):
+    out = tmp_path / "out"
+    args = ["build", str(SEEDS), "-o", str(out), "-q", "--provenance"]
+    assert CliRunner().invoke(main, args).exit_code == 0
+    files = {line.rsplit(b" ", 2)[1].decode()[1:-1]
+             for line in (out / "graph.nq").read_bytes().splitlines()}
+    held = open_store(out)
+    assert {g.value for g in held.named_graphs()} == files
+    result = CliRunner().invoke(main, ["query", GRAPHS, "-o", str(out), "-f", "csv"])
+    assert int(result.stdout.split()[1]) == len((out / "graph.nq").read_bytes().splitlines())
+    assert "--provenance" not in result.stderr
+    # source-of-facts answers as on a store loaded with every line of graph.nt and graph.nq.
+    reference = ox.Store()
+    for name in ("graph.nt", "graph.nq"):
+        reference.load(path=str(out / name), format=ox.RdfFormat.N_QUADS)
+    query = read_query(str(bundled_queries()["source-of-facts"]))
+    got, expected = (values(run_query(s, query)) for s in (held, reference))
+    assert got == expected and len(got) == 13
 
 
 def test_syntax_error_exits_2_with_position(seeds_out):

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from ..graph import GraphBuilder, KnowledgeGraph, NodeKind
 from ..identity import IriMinter
-from ..model import ArticleRecord, OrganizationRecord, Problem, Record, TopicRecord
+from ..model import ArticleRecord, OrganizationRecord, Record, TopicRecord
 from . import article, image, provider, related, topic
 from .context import ExtractContext, Taxonomy
 
@@ -24,18 +24,10 @@ __all__ = [
     "ExtractContext",
     "Reach",
     "Taxonomy",
-    "extract_graph",
     "merge",
     "prepare",
     "subjects_reached",
 ]
-
-
-def extract_graph(records: Iterable[Record],
-                  minter: IriMinter) -> tuple[KnowledgeGraph, list[Problem]]:
-    """Merge records into a KnowledgeGraph; taxonomy records are read before any article."""
-    ctx, articles = prepare(records)
-    return merge(articles, ctx, minter), ctx.problems
 
 
 def prepare(records: Iterable[Record]) -> tuple[ExtractContext, list[ArticleRecord]]:

@@ -201,7 +201,7 @@ class FieldReader:
             url = fields.url("url", relative_ok=True)
             if url:
                 out.append(ImageRecord(url, fields.integer("width"), fields.integer("height"),
-                                       fields.boolean("isCached"), fields.text("title")))
+                                       fields.text("title")))
         return tuple(out)
 
 

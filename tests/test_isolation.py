@@ -6,22 +6,22 @@ import os
 
 import pytest
 
-from kg.child import call_in_child
 from kg.errors import BuildProcessError, NoInputError
+from kg.isolation import call_in_child
 
 
-def _counts(limit: int, progress, announce) -> tuple[int, int]:
+def _counts(limit: int, progress, announce, keep) -> tuple[int, int]:
     for done in range(1, limit + 1):
         progress(done, limit)
         announce("odd" if done % 2 else "even")
     return os.getpid(), limit
 
 
-def _fails(progress, announce) -> None:
+def _fails(progress, announce, keep) -> None:
     raise NoInputError("nothing to read in /nowhere")
 
 
-def _dies(progress, announce) -> None:
+def _dies(progress, announce, keep) -> None:
     os._exit(9)
 
 
