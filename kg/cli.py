@@ -223,7 +223,8 @@ def query_command(query: str, out_dir: Path, fmt: str) -> None:
 
     store = open_store(out_dir)
     text = read_query(query)
-    if re.search(r"\bGRAPH\b", text, re.IGNORECASE) and not has_named_graphs(store):
+    uncommented = re.sub(r"(?m)^\s*#.*$", "", text)  # "graph" in a comment asks for nothing
+    if re.search(r"\bGRAPH\b", uncommented, re.IGNORECASE) and not has_named_graphs(store):
         click.echo("note: this store has no named graphs, so GRAPH finds nothing; build with "
                    "`kg build --provenance` to have one per source file", err=True)
     answer = run_query(store, text)
