@@ -15,7 +15,14 @@ import click
 from . import __version__
 from .errors import KgError
 from .identity import DEFAULT_BASE_IRI
-from .options import STATE_DIR, STORE_DIR, TRIPLES_FILE, TURTLE_FILE, WARNINGS_FILE
+from .options import (
+    STATE_DIR,
+    STORE_DIR,
+    TRIPLES_FILE,
+    TURTLE_FILE,
+    WARNINGS_FILE,
+    ClusterOptions,
+)
 from .pipeline import BuildOptions, Progress, build_and_write
 from .sources import ReadOptions
 from .sources.files import DEFAULT_MAX_FILE_BYTES
@@ -68,11 +75,25 @@ def main() -> None:
 @click.option("--provenance", is_flag=True,
               help="Also keep each source file's triples in a named graph of the store, for "
                    "GRAPH ?g queries (source-of-facts.rq); slower to build.")
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True,
+              help="Where to build: this machine's processes, or a Dask cluster (pip install "
+                   "'kg[dask]'; the inputs and OUT on a file system every worker sees).")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="With --engine dask: the scheduler, e.g. tcp://10.0.0.5:8786 [default: a "
+                   "cluster of --workers local processes].")
+@click.option("--partitioned", is_flag=True,
+              help="With --engine dask: graph.nt, graph.nq and graph.ttl as folders of "
+                   "part-NNNNN shards, for bulk loaders.")
+@click.option("--no-view", is_flag=True, help="With --engine dask: skip graph.html.")
+@click.option("--no-store", is_flag=True,
+              help="With --engine dask: skip the embedded SPARQL store.")
 @click.option("--strict", is_flag=True, help="Exit with code 1 when any input was bad.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
 def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_http: bool,
                   max_file_size: int, max_list_items: int, workers: int | None, no_cache: bool,
-                  provenance: bool, strict: bool, quiet: bool) -> None:
+                  provenance: bool, engine: str, scheduler: str | None, partitioned: bool,
+                  no_view: bool, no_store: bool, strict: bool, quiet: bool) -> None:
     """Read article files, folders or globs and write the graph into the output folder.
 
     \b
@@ -82,13 +103,15 @@ def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_h
       kg build 'articles/**/*.md' --strict
       kg build ../corpus --workers 4 --no-cache
       kg build examples/articles --provenance   # which file asserted a fact: GRAPH ?g
+      kg build /shared/corpus --engine dask --scheduler tcp://10.0.0.5:8786
     """
+    cluster = _cluster_options(engine, scheduler, partitioned, no_view, no_store)
     options = BuildOptions(base_iri=base_iri, schema=SCHEMA_HTTP if schema_http else SCHEMA_HTTPS,
                            read=ReadOptions(max_file_size, max_list_items), workers=workers,
                            cache_dir=None if no_cache else out_dir / STATE_DIR,
                            provenance=provenance)
     with progress_bar("Reading") as progress:
-        report = build_and_write(paths, options, out_dir, progress)
+        report = build_and_write(paths, options, out_dir, progress, cluster)
     summary, warnings = report.summary, report.warnings
     if report.notice:
         click.echo(f"note: {report.notice}", err=True)
@@ -113,6 +136,17 @@ def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_h
         click.echo(("Kept " if report.kept else "Wrote ") + ", ".join(map(str, report.written)))
     if strict and warnings:
         sys.exit(1)
+
+
+def _cluster_options(engine: str, scheduler: str | None, partitioned: bool, no_view: bool,
+                     no_store: bool) -> ClusterOptions | None:
+    if engine == "dask":
+        return ClusterOptions(scheduler, partitioned, not no_view, not no_store)
+    given = [flag for flag, used in (("--scheduler", scheduler), ("--partitioned", partitioned),
+                                     ("--no-view", no_view), ("--no-store", no_store)) if used]
+    if given:
+        raise click.UsageError(f"{', '.join(given)} only go with --engine dask")
+    return None
 
 
 def _cached(count: int, kept: bool) -> str:

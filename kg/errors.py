@@ -23,3 +23,7 @@ class StoreError(KgError):
 
 class BuildProcessError(KgError):
     """The process that builds the graph ended without an answer (killed, out of memory)."""
+
+
+class ClusterError(KgError):
+    """The Dask cluster could not be reached or could not run the build."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
 from operator import attrgetter
@@ -105,12 +105,63 @@ def _as_set(held: Claimants) -> set[str]:
     return {held} if isinstance(held, str) else held
 
 
+def _union(held: Claimants, more: Claimants) -> Claimants:
+    """`held` with every file of `more` added."""
+    if isinstance(more, str):
+        return _joined(held, more)
+    if isinstance(held, str):
+        return {held, *more}
+    held |= more
+    return held
+
+
+# A single-valued fact as it is being claimed: [value, rank, claimants, losers], where losers
+# holds every other value claimed so far, by (type, value): [rank, claimants]. Keeping the
+# losers makes the result independent of the order of the claims: a value that loses at one
+# rank and wins later at a higher one keeps the files of its first claims too, and builders
+# that heard different files can be merged (`GraphBuilder.absorb`) into the same facts.
+Held = list
+
+
+def _contest(held: Held, value: Any, rank: int, claimants: Claimants) -> None:
+    """A claim of `value` against a fact that holds another value."""
+    losers = held[3] if held[3] is not None else {}
+    key = (type(value), value)
+    state = losers.pop(key, None)
+    if state is None:
+        state = [rank, claimants]
+    else:
+        state = [max(state[0], rank), _union(state[1], claimants)]
+    if state[0] > held[1] or (state[0] == held[1] and _order(value) < _order(held[0])):
+        losers[(type(held[0]), held[0])] = [held[1], held[2]]
+        held[0], held[1], held[2] = value, state[0], state[1]
+    else:
+        losers[key] = state
+    held[3] = losers
+
+
+def _merge_held(single: dict[str, Held], name: str, theirs: Held) -> None:
+    """Another builder's state of a fact, merged into this one's."""
+    mine = single.get(name)
+    if mine is None:
+        single[name] = theirs
+        return
+    claims = [(theirs[0], theirs[1], theirs[2])]
+    claims += [(value, rank, held) for (_type, value), (rank, held) in (theirs[3] or {}).items()]
+    for value, rank, held in claims:
+        if mine[0] == value and type(mine[0]) is type(value):
+            mine[1] = max(mine[1], rank)
+            mine[2] = _union(mine[2], held)
+        else:
+            _contest(mine, value, rank, held)
+
+
 @dataclass(slots=True)
 class _Claims:
     kind: NodeKind
     key: str
     sources: Claimants
-    single: dict[str, list] = field(default_factory=dict)  # name -> [value, rank, Claimants]
+    single: dict[str, Held] = field(default_factory=dict)
     multi: dict[str, dict[Any, Claimants]] = field(default_factory=dict)
 
 
@@ -140,18 +191,20 @@ class GraphBuilder:
         return ref
 
     def claim(self, ref: NodeRef, name: str, value: Any, source: str, rank: int) -> None:
-        """Assert a single-valued fact; the best-ranked, then smallest, value wins."""
+        """Assert a single-valued fact; the best-ranked, then smallest, value wins, with every
+        file that asserted that value at any rank."""
         if value is None:
             return
         single = self._nodes[ref].single
         held = single.get(name)
         if held is None:
-            single[name] = [value, rank, source]
+            single[name] = [value, rank, source, None]
         elif held[0] == value and type(held[0]) is type(value):
-            held[1] = max(held[1], rank)
+            if rank > held[1]:
+                held[1] = rank
             held[2] = _joined(held[2], source)
-        elif rank > held[1] or (rank == held[1] and _order(value) < _order(held[0])):
-            single[name] = [value, rank, source]
+        else:
+            _contest(held, value, rank, source)
 
     def add(self, ref: NodeRef, name: str, value: Any, source: str) -> None:
         """Assert one value of a multi-valued fact."""
@@ -192,10 +245,44 @@ class GraphBuilder:
         """Every file behind a node."""
         return {source for claims in self._nodes.values() for source in _as_set(claims.sources)}
 
+    def split(self, part_of: Callable[[str], int], parts: int) -> list[GraphBuilder]:
+        """These claims as `parts` builders: a node's claims and the edges out of it go to
+        the builder `part_of` its IRI names. They are shared, not copied."""
+        pieces = [GraphBuilder(self.minter) for _ in range(parts)]
+        for ref, claims in self._nodes.items():
+            pieces[part_of(self._iri(ref))]._nodes[ref] = claims
+        for key, held in self._edges.items():
+            pieces[part_of(self._iri(key[1]))]._edges[key] = held
+        return pieces
+
+    def absorb(self, other: GraphBuilder) -> None:
+        """Take in the claims of a builder that heard other files: the same facts as one
+        builder that heard them all, in any order. `other` is not to be used again; taking
+        in the same claims twice changes nothing (every merge is a union or a maximum)."""
+        for ref, theirs in other._nodes.items():
+            mine = self._nodes.get(ref)
+            if mine is None:
+                self._nodes[ref] = theirs
+                continue
+            mine.sources = _union(mine.sources, theirs.sources)
+            for name, held in theirs.single.items():
+                _merge_held(mine.single, name, held)
+            for name, values in theirs.multi.items():
+                ours = mine.multi.setdefault(name, {})
+                for value, held in values.items():
+                    ours[value] = held if value not in ours else _union(ours[value], held)
+        for key, held in other._edges.items():
+            mine_edge = self._edges.get(key)
+            self._edges[key] = held if mine_edge is None else _union(mine_edge, held)
+
     def freeze(self) -> KnowledgeGraph:
         iris = {ref: self._iri(ref) for ref in self._nodes}
         nodes = sorted((self._resolve(c, iris[ref]) for ref, c in self._nodes.items()),
                        key=lambda n: n.iri)
+        for _kind, *ends in self._edges:  # ends in another builder's share (kg.cluster)
+            for end in ends:
+                if end not in iris:
+                    iris[end] = self._iri(end)
         edges = sorted((Edge(kind, iris[s], iris[o], self._frozen(src))
                         for (kind, s, o), src in self._edges.items()),
                        key=lambda e: (e.source, e.kind.value, e.target))
@@ -207,7 +294,8 @@ class GraphBuilder:
 
     def _resolve(self, claims: _Claims, iri: str) -> Node:
         frozen = self._frozen
-        facts = {name: Fact(v, frozen(src)) for name, (v, _rank, src) in claims.single.items()}
+        facts = {name: Fact(v, frozen(src)) for name, (v, _rank, src, _losers)
+                 in claims.single.items()}
         multi = {name: tuple(Fact(v, frozen(src))
                              for v, src in sorted(values.items(), key=lambda kv: _order(kv[0])))
                  for name, values in claims.multi.items()}

@@ -37,6 +37,18 @@ class BuildOptions:
 
 
 @dataclass(frozen=True, slots=True)
+class ClusterOptions:
+    """How to build on a Dask cluster (`kg build --engine dask`)."""
+
+    # The scheduler's address (tcp://host:port); None starts a cluster of local processes.
+    scheduler: str | None = None
+    # graph.nt, graph.nq and graph.ttl as folders of part-NNNNN files instead of one file each.
+    partitioned: bool = False
+    view: bool = True  # graph.html
+    store: bool = True  # the embedded SPARQL store
+
+
+@dataclass(frozen=True, slots=True)
 class BuildReport:
     """What `kg build` tells its user: the summary, the warnings and the files written."""
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -28,9 +27,10 @@ from .options import (
     WARNINGS_FILE,
     BuildOptions,
     BuildReport,
+    ClusterOptions,
 )
 from .reading import Progress
-from .report import write_warnings
+from .report import summarize, write_warnings
 from .sources import default_taxonomy, discover
 from .store import fill_store
 from .viz import write_html
@@ -40,9 +40,6 @@ if TYPE_CHECKING:
 
 __all__ = ["Build", "BuildOptions", "BuildReport", "Progress", "build", "build_and_write",
            "write_outputs"]
-
-SKIPPED_FILE = "skipped the file"
-
 
 @dataclass
 class Build:
@@ -72,17 +69,8 @@ class Build:
         return [p for p in self.problems if p.severity is Severity.WARNING]
 
     def summary(self) -> dict[str, object]:
-        counts = self.graph.counts()
-        return {
-            "files_read": self.files_read,
-            "files_ignored": self.files_ignored,
-            "files_cached": self.files_cached,
-            **counts,
-            "warnings": len(self.warnings),
-            "notices": len(self.problems) - len(self.warnings),
-            "warnings_by_kind": dict(sorted(Counter(p.kind for p in self.warnings).items())),
-            "files_skipped": len({p.source for p in self.warnings if p.action == SKIPPED_FILE}),
-        }
+        return summarize(self.graph.counts(), self.problems, self.files_read,
+                         self.files_ignored, self.files_cached)
 
 
 def build(paths: Iterable[str | os.PathLike], options: BuildOptions | None = None,
@@ -142,12 +130,20 @@ LINES_WRITTEN = "lines written"
 
 
 def build_and_write(paths: Iterable[str | os.PathLike], options: BuildOptions,
-                    out_dir: str | os.PathLike, progress: Progress | None = None) -> BuildReport:
+                    out_dir: str | os.PathLike, progress: Progress | None = None,
+                    cluster: ClusterOptions | None = None) -> BuildReport:
     """`kg build`: what the previous build left is asked once (`incremental.plan`); the graph
     is built and its files written in a child process, whose memory goes back to the system
     before the store fills; graph.ttl is made here as soon as the child has written graph.nt,
-    on the core the child leaves idle while it writes the view."""
+    on the core the child leaves idle while it writes the view. With `cluster`, the build
+    runs on a Dask cluster instead (kg.cluster), afresh, the same bytes."""
     out = Path(out_dir)
+    if cluster is not None:
+        from . import cluster as on_cluster  # imports Dask only when asked for
+
+        incremental.forget(options)
+        return on_cluster.build_and_write(discover(list(paths)), options, cluster, out,
+                                          progress)
     plan = incremental.plan(options, discover(list(paths)), out)
     if isinstance(plan, incremental.Kept):
         return plan.report

@@ -10,6 +10,7 @@ part of a build; and rdflib's pure-Python Turtle writer is quadratic on large gr
 from __future__ import annotations
 
 import datetime as dt
+import mmap
 from collections.abc import Callable, Iterable, Iterator
 from functools import cached_property
 from pathlib import Path
@@ -285,6 +286,14 @@ def turtle_from_ntriples(nt: Path, ttl: Path, schema: str = SCHEMA_HTTPS) -> Pat
         ox.serialize(ox.parse(path=str(nt), format=ox.RdfFormat.N_TRIPLES), str(tmp),
                      ox.RdfFormat.TURTLE, prefixes=prefixes(schema))
     return ttl
+
+
+def turtle_header_length(data: bytes | mmap.mmap) -> int:
+    """The length of the @prefix lines that open Oxigraph's Turtle."""
+    at = 0
+    while data[at:at + 8] == b"@prefix ":
+        at = data.find(b"\n", at) + 1
+    return at
 
 
 def to_rdflib(graph: KnowledgeGraph, schema: str = SCHEMA_HTTPS) -> Graph:

@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .fileio import write_text
-from .model import Problem
+from .model import Problem, Severity
 
 if TYPE_CHECKING:
     from .analytics import Stats  # networkx: 0.2 s at start-up that builds do not need
+
+
+SKIPPED_FILE = "skipped the file"
+
+
+def summarize(counts: dict[str, int], problems: list[Problem], files_read: int,
+              files_ignored: int, files_cached: int = 0) -> dict[str, object]:
+    """What `kg build` tells of a build: files, nodes and edges by kind, warnings by kind."""
+    warnings = [p for p in problems if p.severity is Severity.WARNING]
+    return {
+        "files_read": files_read,
+        "files_ignored": files_ignored,
+        "files_cached": files_cached,
+        **counts,
+        "warnings": len(warnings),
+        "notices": len(problems) - len(warnings),
+        "warnings_by_kind": dict(sorted(Counter(p.kind for p in warnings).items())),
+        "files_skipped": len({p.source for p in warnings if p.action == SKIPPED_FILE}),
+    }
 
 
 def write_warnings(problems: list[Problem], target: Path) -> Path:

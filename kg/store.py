@@ -41,11 +41,14 @@ PIECE_BYTES = 64 * 1024 * 1024
 LOAD_THREADS = 2
 
 
-def fill_store(out_dir: str | os.PathLike, provenance: bool = False) -> Path:
+def fill_store(out_dir: str | os.PathLike, provenance: bool = False,
+               shards: tuple[list[Path], list[Path]] | None = None) -> Path:
     """A new store from graph.nt (the default graph) and, with `provenance`, graph.nq (one
-    named graph per source file), swapped in for the old one when complete."""
+    named graph per source file), swapped in for the old one when complete; or from
+    `shards`, the N-Triples and N-Quads files that together are those two."""
     out = Path(out_dir)
-    inputs = [out / TRIPLES_FILE, *([out / QUADS_FILE] if provenance else [])]
+    triples, quads = shards or ([out / TRIPLES_FILE], [out / QUADS_FILE])
+    inputs = [*triples, *(quads if provenance else [])]
     target = out / STORE_DIR
     fresh = out / f".{STORE_DIR}.new"
     old = out / f".{STORE_DIR}.old"

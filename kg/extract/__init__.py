@@ -24,6 +24,8 @@ __all__ = [
     "ExtractContext",
     "Reach",
     "Taxonomy",
+    "claims",
+    "finish",
     "merge",
     "prepare",
     "subjects_reached",
@@ -50,19 +52,27 @@ def prepare(records: Iterable[Record]) -> tuple[ExtractContext, list[ArticleReco
 
 def merge(articles: Iterable[ArticleRecord], ctx: ExtractContext,
           minter: IriMinter) -> KnowledgeGraph:
-    return _claims(articles, ctx, minter).freeze()
+    builder = claims(articles, ctx, minter)
+    finish(ctx, builder)
+    return builder.freeze()
 
 
-def _claims(articles: Iterable[ArticleRecord], ctx: ExtractContext,
-            minter: IriMinter) -> GraphBuilder:
+def claims(articles: Iterable[ArticleRecord], ctx: ExtractContext,
+           minter: IriMinter) -> GraphBuilder:
+    """What the articles claim, before the finishers: builders of claims from different
+    articles can be merged (`GraphBuilder.absorb`) and finished together."""
     builder = GraphBuilder(minter)
     for record in articles:
         for item in (record, *record.related):
             for extractor in EXTRACTORS:
                 extractor(item, ctx, builder)
+    return builder
+
+
+def finish(ctx: ExtractContext, builder: GraphBuilder) -> None:
+    """What needs every claim about a node first: provider names, topics from the taxonomy."""
     for finisher in FINISHERS:
         finisher(ctx, builder)
-    return builder
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,6 +99,8 @@ def subjects_reached(articles: Iterable[ArticleRecord], ctx: ExtractContext,
     said the same with or without them.
     """
     articles = list(articles)
-    alone = _claims(articles, replace(ctx, problems=[], _keys={}), minter)
+    apart = replace(ctx, problems=[], _keys={})
+    alone = claims(articles, apart, minter)
+    finish(apart, alone)
     return Reach(alone.iris(), {*alone.sources(), *(record.source for record in articles)},
                  bool(alone.refs(NodeKind.TOPIC)))

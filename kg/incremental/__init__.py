@@ -46,7 +46,7 @@ from .reads import Reads, cache_key
 from .state import Signature, Stats, Unsealed, code_fingerprint, seal, signatures, stat_all, unseal
 from .turtle import TurtleLayout
 
-__all__ = ["Full", "Kept", "Lines", "Patch", "Plan", "Reads", "plan"]
+__all__ = ["Full", "Kept", "Lines", "Patch", "Plan", "Reads", "forget", "plan"]
 
 MANIFEST_FILE = "manifest"
 OUTPUTS = (TRIPLES_FILE, QUADS_FILE, TURTLE_FILE, HTML_FILE, WARNINGS_FILE, STORE_DIR)
@@ -220,6 +220,13 @@ def _inputs(files: list[InputFile], reads: Reads) -> dict[str, str]:
 
 def _outputs(out: Path) -> dict[str, object]:
     return {name: signatures(out / name) for name in OUTPUTS}
+
+
+def forget(options: BuildOptions) -> None:
+    """The outputs are about to be made by other means (another engine): the next build must
+    not take them for the ones this state describes."""
+    if options.cache_dir is not None:
+        _forget(options.cache_dir)
 
 
 def _forget(folder: Path) -> None:

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 
 from ..fileio import atomic_path, copy_range
 from ..options import TRIPLES_FILE, TURTLE_FILE
-from ..rdf import turtle_from_ntriples
+from ..rdf import turtle_from_ntriples, turtle_header_length
 from ..vocab import prefixes
 from .lines import Lines
 
@@ -53,18 +53,11 @@ def _layout(ttl: Path) -> TurtleLayout:
     if size == 0:
         return 0, array("q")
     with open(ttl, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as data:
-        header = _header_length(data)
+        header = turtle_header_length(data)
         starts = [header, *(m.end() for m in _BLOCK_START.finditer(data, header)
                             if m.end() < size)]
     ends = [*starts[1:], size]
     return header, array("q", (end - start for start, end in zip(starts, ends, strict=True)))
-
-
-def _header_length(data: bytes | mmap.mmap) -> int:
-    at = 0
-    while data[at:at + 8] == b"@prefix ":
-        at = data.find(b"\n", at) + 1
-    return at
 
 
 def _patch(nt: Path, ttl: Path, schema: str, old: TurtleLayout, lines: Lines) -> TurtleLayout:
@@ -95,4 +88,4 @@ def _turtle(ntriples: bytes, schema: str) -> bytes:
     """One subject's Turtle block, without the @prefix lines."""
     text = ox.serialize(ox.parse(ntriples, ox.RdfFormat.N_TRIPLES), format=ox.RdfFormat.TURTLE,
                         prefixes=prefixes(schema))
-    return text[_header_length(text):]
+    return text[turtle_header_length(text):]

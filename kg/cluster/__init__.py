@@ -1,0 +1,200 @@
+"""The build on a Dask cluster (`kg build --engine dask`): the one door to it.
+
+    report = cluster.build_and_write(files, options, ClusterOptions(scheduler=...), out)
+
+The same readers, extractors, merge and writers as the local engine, run as Dask tasks over
+shares of the files and of the nodes (see tasks.py and parts.py):
+
+    read (a share of the files) -> identities -> URL table (by bucket) -> look-ups
+        -> extract (claims, cut by node part) -> finish (a node part's claims merged)
+        -> write (the part's N-Triples, N-Quads and Turtle) -> the source files' blocks
+
+Workers read the input files and write the parts by path: the output folder and the inputs
+must be on a file system every worker sees. The client holds the file list, the futures and
+the warnings, never the graph; it joins the parts into graph.nt, graph.nq and graph.ttl (or
+moves them into folders of shards with `partitioned`) and fills the store. Importing this
+package imports nothing of Dask; connecting does.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ..identity import IriMinter
+from ..model import Severity
+from ..options import (
+    HTML_FILE,
+    QUADS_FILE,
+    TRIPLES_FILE,
+    WARNINGS_FILE,
+    BuildOptions,
+    BuildReport,
+    ClusterOptions,
+)
+from ..reading import Progress
+from ..report import summarize, write_warnings
+from ..sources import InputFile
+from ..store import fill_store
+from . import tasks
+from .files import join_parts, shard_parts
+from .parts import NodeParts, SourceParts
+
+if TYPE_CHECKING:
+    from distributed import Client, Future
+
+__all__ = ["build_and_write"]
+
+FILES_PER_TASK = 2000  # a read task of about 5 s: long enough to outweigh its scheduling
+FILES_PER_PART = 10_000  # articles (and images) per node part: a few hundred MB of claims
+
+
+def build_and_write(files: list[InputFile], options: BuildOptions, cluster: ClusterOptions,
+                    out: Path, progress: Progress | None = None) -> BuildReport:
+    from .connect import connect
+
+    with connect(cluster.scheduler, options.workers) as client:
+        return _Build(client, files, options, cluster, out).run(progress)
+
+
+class _Build:
+    """One build's tasks, submitted at once; the client keeps only the futures it will read."""
+
+    def __init__(self, client: Client, files: list[InputFile], options: BuildOptions,
+                 cluster: ClusterOptions, out: Path) -> None:
+        self.client, self.files, self.options, self.cluster = client, files, options, cluster
+        self.out = out
+        self.token = uuid.uuid4().hex[:12]
+        self.scratch = out / f".kg-parts-{self.token}"
+        hashed = max(1, -(-len(files) // FILES_PER_PART))
+        self.nodes = NodeParts(IriMinter(options.base_iri).base, hashed)
+        self.sources = SourceParts.of_names([item.relpath for item in files], hashed)
+        self.buckets = hashed
+
+    def run(self, progress: Progress | None) -> BuildReport:
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.scratch.mkdir()
+        try:
+            problems, ignored, counts, parts, view = self._submit(progress)
+            problems.sort(key=lambda p: (p.source, p.line or 0, p.field or ""))
+            written = self._outputs(parts)
+            written.append(write_warnings(problems, self.out / WARNINGS_FILE))
+            if view is not None:
+                written.append(Path(view.result()))
+            graph_done = time.perf_counter()
+            if self.cluster.store:
+                written.append(fill_store(self.out, self.options.provenance, self._shards()))
+            summary = summarize(counts, problems, len(self.files) - ignored, ignored)
+            notice = None if self.cluster.view and self.cluster.store else \
+                "built without " + " and ".join(
+                    name for name, made in (("the HTML view", self.cluster.view),
+                                            ("the SPARQL store", self.cluster.store))
+                    if not made)
+            return BuildReport(summary, [p for p in problems if p.severity is Severity.WARNING],
+                               written, store_seconds=time.perf_counter() - graph_done,
+                               notice=notice)
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def _key(self, name: str, *index: int) -> tuple:
+        return (f"kg-{name}-{self.token}", *index)
+
+    def _task(self, fn, *args, name: str, index: tuple = ()) -> Future:
+        return self.client.submit(fn, *args, key=self._key(name, *index), pure=False)
+
+    def _submit(self, progress: Progress | None):
+        """Every task of the build; what the client reads of them."""
+        task, options = self._task, self.options
+        chunks = [self.files[i:i + FILES_PER_TASK]
+                  for i in range(0, len(self.files), FILES_PER_TASK)] or [[]]
+        reads = [task(tasks.read_part, chunk, options.read, name="read", index=(i,))
+                 for i, chunk in enumerate(chunks)]
+        _report_reads(reads, [len(chunk) for chunk in chunks], progress)
+        facts = [task(tasks.read_facts, read, name="read-facts", index=(i,))
+                 for i, read in enumerate(reads)]
+        taxonomy = task(tasks.taxonomy_of, options.default_taxonomy,
+                        *[task(tasks.taxonomy_records, read, name="taxonomy-records",
+                               index=(i,)) for i, read in enumerate(reads)],
+                        name="taxonomy")
+        answers = self._identities(reads)
+        base = self.nodes.base
+        extracted = [task(tasks.extract_part, read, taxonomy, base, self.nodes, *answers[i],
+                          name="extract", index=(i,)) for i, read in enumerate(reads)]
+        del reads, answers
+        found = [task(tasks.pick, part, 1, name="extract-problems", index=(i,))
+                 for i, part in enumerate(extracted)]
+        parts = range(self.nodes.count)
+        finished = [task(tasks.finish_part, j, base, self.nodes, taxonomy,
+                         *[task(tasks.pick, part, 0, j, name="claims", index=(i, j))
+                           for i, part in enumerate(extracted)],
+                         name="finish", index=(j,)) for j in parts]
+        del extracted, taxonomy
+        written = [task(tasks.write_part, j, str(self.scratch), options.schema, self.sources,
+                        task(tasks.pick, finished[j], 0, name="finished", index=(j,)),
+                        *[task(tasks.pick, finished[k], 1, j, name="spilled", index=(k, j))
+                          for k in parts],
+                        name="write", index=(j,)) for j in parts]
+        del finished
+        sources = [task(tasks.write_sources, k, str(self.scratch), base, options.schema,
+                        *[task(tasks.part_sources, part, k, name="part-sources", index=(j, k))
+                          for j, part in enumerate(written)],
+                        name="write-sources", index=(k,)) for k in range(self.sources.count)]
+        counts = task(tasks.total_counts, *written, name="counts")
+        view = task(tasks.write_view, str(self.out / HTML_FILE), base, *written,
+                    name="view") if self.cluster.view else None
+        del written
+        problems, ignored = [], 0
+        for read_problems, read_ignored in self.client.gather(facts):
+            problems.extend(read_problems)
+            ignored += read_ignored
+        for part_problems in self.client.gather(found):
+            problems.extend(part_problems)
+        self.client.gather(sources)
+        return problems, ignored, counts.result(), len(parts), view
+
+    def _identities(self, reads: list[Future]) -> list[list[Future]]:
+        """For each share of the files, the article identity of every URL it asks about:
+        the URL table is made by bucket (the smallest identity claimed wins) and asked by
+        bucket, so no task ever holds all of it."""
+        task, buckets = self._task, range(self.buckets)
+        made = [task(tasks.identities, read, self.buckets, name="identities", index=(i,))
+                for i, read in enumerate(reads)]
+        tables = [task(tasks.alias_table,
+                       *[task(tasks.pick, ids, 0, b, name="claimed", index=(i, b))
+                         for i, ids in enumerate(made)],
+                       name="url-table", index=(b,)) for b in buckets]
+        return [[task(tasks.look_up, tables[b],
+                      task(tasks.pick, ids, 1, b, name="asked", index=(i, b)),
+                      name="look-up", index=(i, b)) for b in buckets]
+                for i, ids in enumerate(made)]
+
+    def _outputs(self, parts: int) -> list[Path]:
+        stems = [f"nodes-{j:05d}" for j in range(parts)] + \
+            [f"sources-{k:05d}" for k in range(self.sources.count)]
+        if self.cluster.partitioned:
+            return shard_parts(self.scratch, stems, self.out)
+        return join_parts(self.scratch, stems, self.out)
+
+    def _shards(self) -> tuple[list[Path], list[Path]] | None:
+        if not self.cluster.partitioned:
+            return None
+        return (sorted((self.out / TRIPLES_FILE).iterdir()),
+                sorted((self.out / QUADS_FILE).iterdir()))
+
+
+def _report_reads(reads: list[Future], sizes: list[int], progress: Progress | None) -> None:
+    if progress is None:
+        return
+    total, done = sum(sizes), [0]
+
+    def read(size: int):
+        def done_callback(_future: Future) -> None:
+            done[0] += size
+            progress(done[0], total)
+        return done_callback
+
+    for future, size in zip(reads, sizes, strict=True):
+        future.add_done_callback(read(size))
