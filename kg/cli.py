@@ -34,6 +34,12 @@ out_option = click.option("-o", "--out", "out_dir", default="output", show_defau
                           help="Output folder.")
 
 
+class KgFailure(click.ClickException):
+    """A library error, told in one line (`Error: ...`) with exit code 2."""
+
+    exit_code = 2
+
+
 class KgGroup(click.Group):
     """Turns library errors into one-line messages with exit code 2."""
 
@@ -41,7 +47,7 @@ class KgGroup(click.Group):
         try:
             return super().invoke(ctx)
         except KgError as exc:
-            raise click.UsageError(str(exc)) from exc
+            raise KgFailure(str(exc)) from exc
 
 
 @click.group(cls=KgGroup, context_settings={"help_option_names": ["-h", "--help"]})

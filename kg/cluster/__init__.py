@@ -132,19 +132,25 @@ class _Build:
                            for i, part in enumerate(extracted)],
                          name="finish", index=(j,)) for j in parts]
         del extracted, taxonomy
-        written = [task(tasks.write_part, j, str(self.scratch), options.schema, self.sources,
-                        task(tasks.pick, finished[j], 0, name="finished", index=(j,)),
-                        *[task(tasks.pick, finished[k], 1, j, name="spilled", index=(k, j))
-                          for k in parts],
-                        name="write", index=(j,)) for j in parts]
+        graphs = [task(tasks.freeze_part,
+                       task(tasks.pick, finished[j], 0, name="finished", index=(j,)),
+                       *[task(tasks.pick, finished[k], 1, j, name="spilled", index=(k, j))
+                         for k in parts],
+                       name="freeze", index=(j,)) for j in parts]
         del finished
+        view = task(tasks.write_view, str(self.out / HTML_FILE), base,
+                    *[task(tasks.view_part, graph, name="view-part", index=(j,))
+                      for j, graph in enumerate(graphs)],
+                    name="view") if self.cluster.view else None
+        written = [task(tasks.write_part, j, str(self.scratch), options.schema, self.sources,
+                        graph, name="write", index=(j,)) for j, graph in enumerate(graphs)]
+        del graphs
         sources = [task(tasks.write_sources, k, str(self.scratch), base, options.schema,
                         *[task(tasks.part_sources, part, k, name="part-sources", index=(j, k))
                           for j, part in enumerate(written)],
                         name="write-sources", index=(k,)) for k in range(self.sources.count)]
-        counts = task(tasks.total_counts, *written, name="counts")
-        view = task(tasks.write_view, str(self.out / HTML_FILE), base, *written,
-                    name="view") if self.cluster.view else None
+        counts = [task(tasks.part_counts, part, name="part-counts", index=(j,))
+                  for j, part in enumerate(written)]
         del written
         problems, ignored = [], 0
         for read_problems, read_ignored in self.client.gather(facts):
@@ -153,7 +159,11 @@ class _Build:
         for part_problems in self.client.gather(found):
             problems.extend(part_problems)
         self.client.gather(sources)
-        return problems, ignored, counts.result(), len(parts), view
+        total: dict[str, int] = {}
+        for part in self.client.gather(counts):
+            for name, count in part.items():
+                total[name] = total.get(name, 0) + count
+        return problems, ignored, total, len(parts), view
 
     def _identities(self, reads: list[Future]) -> list[list[Future]]:
         """For each share of the files, the article identity of every URL it asks about:

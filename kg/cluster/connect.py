@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import Iterator
@@ -36,16 +37,39 @@ def connect(scheduler: str | None, workers: int | None) -> Iterator[Client]:
                 Client(cluster, set_as_default=False) as client:
             yield client
         return
+    _check_address(scheduler)
     try:
-        client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
-    except (OSError, TimeoutError, ValueError) as exc:
+        # A client that fails to connect hangs for 20 s when it is collected: ask first.
+        asyncio.run(_handshake(scheduler))
+    except Exception as exc:  # refused, timed out, or something else answered
         raise ClusterError(
             f"cannot reach the Dask scheduler at {scheduler} within {CONNECT_TIMEOUT_S} s "
             f"({_reason(exc)}): start one with `dask scheduler`, or leave out --scheduler to "
             "build on local processes") from None
-    with client:
+    with Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False) as client:
         _check_workers(client, scheduler)
         yield client
+
+
+async def _handshake(address: str) -> None:
+    from distributed.comm import connect as open_comm
+
+    comm = await open_comm(address, timeout=CONNECT_TIMEOUT_S)
+    await comm.close()
+
+
+def _check_address(scheduler: str) -> None:
+    from distributed.comm import parse_address, parse_host_port
+    from distributed.comm.registry import get_backend
+
+    try:
+        scheme, location = parse_address(scheduler)
+        get_backend(scheme)
+        if scheme in ("tcp", "tls", "ws", "wss"):
+            parse_host_port(location, 8786)
+    except ValueError:
+        raise ClusterError(f"{scheduler!r} is not a Dask scheduler address: give one such as "
+                           "tcp://10.0.0.5:8786") from None
 
 
 def _check_workers(client: Client, scheduler: str) -> None:
@@ -69,5 +93,7 @@ def _kg_version() -> str:
 
 
 def _reason(exc: BaseException) -> str:
+    if not isinstance(exc, OSError | TimeoutError):
+        return "something answered there, but not a Dask scheduler"
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
     return text[:200]

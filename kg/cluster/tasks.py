@@ -102,11 +102,6 @@ def pick(value: tuple | list, *path: int) -> object:
     return value
 
 
-def part_sources(result: PartResult, index: int) -> list[str]:
-    """The source files of a written part that belong to source part `index`."""
-    return result.sources[index]
-
-
 def alias_table(*claimed: Aliases) -> Aliases:
     """One bucket of the URL identities: the smallest article identity claimed for each."""
     table: Aliases = {}
@@ -151,25 +146,26 @@ def finish_part(index: int, base: str, parts: NodeParts, taxonomy: Taxonomy,
     return mine, cut
 
 
-@dataclass(frozen=True, slots=True)
-class PartResult:
-    """What a written part tells: its counts, its source files by source part, and its
-    nodes and edges as the view needs them (no article bodies, no provenance)."""
-
-    counts: dict[str, int]
-    sources: list[list[str]]
-    nodes: list[Node]
-    edges: list[Edge]
-
-
-def write_part(index: int, scratch: str, schema: str, sources: SourceParts,
-               mine: GraphBuilder, *spilled: GraphBuilder) -> PartResult:
-    """This part's nodes, frozen, as N-Triples, N-Quads and Turtle files in `scratch`; the
-    topic scheme follows the topics, which are the last nodes."""
+def freeze_part(mine: GraphBuilder, *spilled: GraphBuilder) -> KnowledgeGraph:
+    """This part's nodes and the edges out of them, as the local build freezes them."""
     with no_gc_passes():
         for piece in spilled:
             mine.absorb(piece)
-        graph = mine.freeze()
+        return mine.freeze()
+
+
+@dataclass(frozen=True, slots=True)
+class PartResult:
+    """What a written part tells: its counts, and its source files by source part."""
+
+    counts: dict[str, int]
+    sources: list[list[str]]
+
+
+def write_part(index: int, scratch: str, schema: str, sources: SourceParts,
+               graph: KnowledgeGraph) -> PartResult:
+    """This part's nodes as N-Triples, N-Quads and Turtle files in `scratch`; the topic
+    scheme follows the topics, which are the last nodes."""
     writer = TripleWriter(graph, schema)
     blocks = [located for _subject, rank, _key, located in writer.blocks()
               if rank in (NODE, SCHEME)]
@@ -177,8 +173,22 @@ def write_part(index: int, scratch: str, schema: str, sources: SourceParts,
     by_part: list[list[str]] = [[] for _ in range(sources.count)]
     for name in graph.sources():
         by_part[sources.of(name)].append(name)
-    return PartResult(graph.counts(), by_part, [_slim(node) for node in graph.nodes],
-                      [replace(edge, sources=frozenset()) for edge in graph.edges])
+    return PartResult(graph.counts(), by_part)
+
+
+def part_counts(result: PartResult) -> dict[str, int]:
+    return result.counts
+
+
+def part_sources(result: PartResult, index: int) -> list[str]:
+    """The source files of a written part that belong to source part `index`."""
+    return result.sources[index]
+
+
+def view_part(graph: KnowledgeGraph) -> tuple[list[Node], list[Edge]]:
+    """This part's nodes and edges as the view needs them: no article bodies, no provenance."""
+    return ([_slim(node) for node in graph.nodes],
+            [replace(edge, sources=frozenset()) for edge in graph.edges])
 
 
 def write_sources(index: int, scratch: str, base: str, schema: str,
@@ -209,17 +219,9 @@ def _slim(node: Node) -> Node:
 
 # --- what the client is told, and the view ------------------------------------------------
 
-def total_counts(*results: PartResult) -> dict[str, int]:
-    total: dict[str, int] = {}
-    for result in results:
-        for name, count in result.counts.items():
-            total[name] = total.get(name, 0) + count
-    return total
-
-
-def write_view(target: str, base: str, *results: PartResult) -> str:
+def write_view(target: str, base: str, *parts: tuple[list[Node], list[Edge]]) -> str:
     """graph.html from every part's nodes and edges, which are in graph order part by part."""
-    nodes = [node for result in results for node in result.nodes]
-    edges = [edge for result in results for edge in result.edges]
+    nodes = [node for part_nodes, _ in parts for node in part_nodes]
+    edges = [edge for _, part_edges in parts for edge in part_edges]
     write_html(KnowledgeGraph(nodes, edges, IriMinter(base)), target)
     return target
