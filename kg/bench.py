@@ -21,9 +21,10 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .incremental.state import RACY_NS
-from .options import STATE_DIR, TRIPLES_FILE
+from .options import QUADS_FILE, STATE_DIR, TRIPLES_FILE, TURTLE_FILE
 
 STAGES = ("floor", "build", "unchanged", "rebuild", "turtle", "queries", "provenance")
+SCHEDULER_ENV = "KG_BENCH_SCHEDULER"  # the dask stage's scheduler (kg bench --scheduler)
 
 
 @dataclass
@@ -32,6 +33,19 @@ class Measure:
     rss_mb: float  # the largest process's peak
     detail: dict = field(default_factory=dict)
     memory_mb: float | None = None  # the peak of all its processes together (TreeMemory)
+
+
+@dataclass
+class DaskRow:
+    """The Dask engine beside the local one, on the same corpus in the same run."""
+
+    where: str  # the scheduler's address, or how many local worker processes
+    build_s: float
+    # The client's own peak (it must not hold the graph), and that of every process of the
+    # run together, the local cluster's workers included (None with a remote scheduler).
+    client_rss_mb: float
+    memory_mb: float | None
+    same_bytes: bool  # graph.nt, graph.nq and graph.ttl equal to the local build's
 
 
 @dataclass
@@ -58,6 +72,8 @@ class Row:
     # A clean build with --provenance (named graphs in the store), and source-of-facts on it.
     provenance_s: float = 0.0
     provenance_query_ms: float = 0.0
+    # The same clean build with `--engine dask` (kg bench --engine dask), when asked for.
+    dask: DaskRow | None = None
 
     @property
     def build_ratio(self) -> float:
@@ -185,6 +201,35 @@ def _provenance(corpus: Path, out: Path) -> dict:
             "query_ms": round((time.perf_counter() - query) * 1000, 1)}
 
 
+def _dask(corpus: Path, out: Path) -> dict:
+    """A clean build on Dask: a cluster of local processes, or the scheduler at
+    $KG_BENCH_SCHEDULER; then whether its graph files are the local build's bytes."""
+    import resource
+    import shutil
+
+    from kg.options import ClusterOptions
+    from kg.pipeline import BuildOptions, build_and_write
+
+    target = out.with_name(out.name + "-dask")
+    shutil.rmtree(target, ignore_errors=True)
+    scheduler = os.environ.get(SCHEDULER_ENV) or None
+    start = time.perf_counter()
+    report = build_and_write([corpus], BuildOptions(), target, cluster=ClusterOptions(scheduler))
+    seconds = time.perf_counter() - start
+    same = all(_digest(out / name) == _digest(target / name)
+               for name in (TRIPLES_FILE, QUADS_FILE, TURTLE_FILE))
+    return {"seconds": seconds, "articles": report.summary["articles"], "same_bytes": same,
+            "where": scheduler or f"{os.cpu_count()} local worker processes",
+            "client_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def _digest(path: Path) -> str:
+    import hashlib
+
+    with open(path, "rb") as handle:
+        return hashlib.file_digest(handle, "blake2b").hexdigest()
+
+
 def _queries(corpus: Path, out: Path) -> dict:
     from kg.store import bundled_queries, open_store, read_query, run_query
 
@@ -201,7 +246,7 @@ def _queries(corpus: Path, out: Path) -> dict:
 
 _RUNNERS: dict[str, Callable[[Path, Path], dict]] = {
     "floor": _floor, "build": _build, "unchanged": _unchanged, "rebuild": _rebuild,
-    "turtle": _turtle, "queries": _queries, "provenance": _provenance}
+    "turtle": _turtle, "queries": _queries, "provenance": _provenance, "dask": _dask}
 
 
 def _child(stage: str, corpus: str, out: str) -> None:
@@ -307,12 +352,16 @@ def corpus_for(n: int, data_dir: Path, seed: int = 0) -> Path:
     return folder
 
 
-def bench_size(n: int, data_dir: Path, runs: int, report: Callable[[str], None]) -> Row:
+def bench_size(n: int, data_dir: Path, runs: int, report: Callable[[str], None],
+               dask: bool = False) -> Row:
+    """Every stage at one size, `runs` times; with `dask`, the Dask engine's build too, right
+    after the local engine's, in each run."""
     corpus = corpus_for(n, data_dir)
     out = data_dir / f"out-{n}"
-    samples: dict[str, list[Measure]] = {stage: [] for stage in STAGES}
+    stages = (*STAGES, "dask") if dask else STAGES
+    samples: dict[str, list[Measure]] = {stage: [] for stage in stages}
     for run in range(runs):
-        for stage in STAGES:
+        for stage in stages:
             if stage == "provenance" and run:  # a build of its own: once is enough
                 continue
             samples[stage].append(measure(stage, corpus, out))
@@ -337,7 +386,15 @@ def bench_size(n: int, data_dir: Path, runs: int, report: Callable[[str], None])
                     for q in names},
         provenance_s=_median(samples["provenance"]),
         provenance_query_ms=samples["provenance"][0].detail["query_ms"],
+        dask=_dask_row(samples["dask"]) if dask else None,
     )
+
+
+def _dask_row(measures: list[Measure]) -> DaskRow:
+    return DaskRow(where=measures[0].detail["where"], build_s=_median(measures),
+                   client_rss_mb=round(max(m.detail["client_rss_mb"] for m in measures), 1),
+                   memory_mb=_worst(m.memory_mb for m in measures),
+                   same_bytes=all(m.detail["same_bytes"] for m in measures))
 
 
 def _lines(path: Path) -> int:

@@ -391,19 +391,28 @@ def export_command(fmt: str, out_dir: Path) -> None:
               show_default=True, help="Where synthetic corpora and outputs are kept.")
 @click.option("--json-out", type=click.Path(path_type=Path), default=Path("bench.json"),
               show_default=True, help="Where the figures are written.")
-def bench_command(articles: str, runs: int, data_dir: Path, json_out: Path) -> None:
+@click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
+              show_default=True,
+              help="dask: also time `kg build --engine dask` beside the local build.")
+@click.option("--scheduler", metavar="ADDRESS",
+              help="With --engine dask: the scheduler [default: local worker processes].")
+def bench_command(articles: str, runs: int, data_dir: Path, json_out: Path, engine: str,
+                  scheduler: str | None) -> None:
     """Time the build against the floor (read + C-loader YAML parse), each in a fresh process.
 
     \b
-    Example:
+    Examples:
       kg bench --articles 1000,10000,100000 --runs 3
+      kg bench --articles 10000,100000 --engine dask   # the Dask engine beside the local one
     """
-    from .bench import bench_size, machine
+    from .bench import SCHEDULER_ENV, bench_size, machine
     from .fileio import write_text
 
+    if scheduler:
+        os.environ[SCHEDULER_ENV] = scheduler
     sizes = [int(n.replace("_", "")) for n in articles.split(",") if n.strip()]
-    rows = [bench_size(n, data_dir, runs, lambda line: click.echo(line, err=True))
-            for n in sizes]
+    rows = [bench_size(n, data_dir, runs, lambda line: click.echo(line, err=True),
+                       dask=engine == "dask") for n in sizes]
     _bench_table(rows, runs)
     write_text(json_out, json.dumps({"machine": machine(), "runs": runs,
                                      "sizes": [r.to_dict() for r in rows]}, indent=2) + "\n")
@@ -433,6 +442,14 @@ def _bench_table(rows, runs: int) -> None:
                       f"{'?' if r.build_memory_mb is None else f'{r.build_memory_mb:,.0f}'}",
                       f"{r.queries_ms[slowest]:.0f} ({slowest})")
     Console(width=200).print(table)
+    for r in rows:
+        if r.dask is not None:
+            d = r.dask
+            click.echo(f"{r.files:,} files with --engine dask ({d.where}): build {d.build_s:.2f} s "
+                       f"beside the local {r.build_s:.2f} s ({d.build_s / r.build_s:.2f}x); "
+                       f"client peak {d.client_rss_mb:,.0f} MB, all processes "
+                       f"{'?' if d.memory_mb is None else f'{d.memory_mb:,.0f}'} MB; graph files "
+                       f"{'the same bytes' if d.same_bytes else 'NOT the same bytes'}")
     for r in rows:
         click.echo(f"{r.files:,} files with --provenance (a named graph per file in the store): "
                    f"build {r.provenance_s:.2f} s ({r.provenance_s / r.floor_s:.2f}x the floor), "

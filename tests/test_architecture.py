@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "kg"
 STAGES = ("kg.sources", "kg.extract", "kg.identity", "kg.model", "kg.graph", "kg.rdf",
           "kg.viz", "kg.layout", "kg.store", "kg.vocab")
 ORCHESTRATION = ("kg.incremental", "kg.isolation", "kg.reading", "kg.bench", "kg.pipeline",
-                 "kg.cli")
+                 "kg.cli", "kg.cluster")
 
 
 def _name(path: Path) -> str:
@@ -60,6 +60,19 @@ def test_only_the_orchestration_opens_the_door_to_the_previous_build():
                if not _within(module, ("kg.incremental",))
                and any(_within(t, ("kg.incremental",)) for t in targets)}
     assert openers == {"kg.pipeline", "kg.bench"} | ({"kg.cli"} & openers)
+
+
+def test_only_the_pipeline_opens_the_door_to_the_cluster_engine():
+    openers = {module for module, targets in IMPORTS.items()
+               if not _within(module, ("kg.cluster",))
+               and any(_within(t, ("kg.cluster",)) for t in targets)}
+    assert openers == {"kg.pipeline"}
+
+
+def test_the_cluster_engine_runs_the_stages_and_not_the_local_orchestration():
+    reached = {t for module, targets in IMPORTS.items() if _within(module, ("kg.cluster",))
+               for t in targets if not _within(t, ("kg.cluster",))}
+    assert not reached & {"kg.incremental", "kg.pipeline", "kg.reading", "kg.cli", "kg.bench"}
 
 
 def test_no_import_cycles():

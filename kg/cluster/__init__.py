@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..identity import IriMinter
+from ..isolation import Progress
 from ..model import Severity
 from ..options import (
     HTML_FILE,
@@ -35,7 +36,6 @@ from ..options import (
     BuildReport,
     ClusterOptions,
 )
-from ..reading import Progress
 from ..report import summarize, write_warnings
 from ..sources import InputFile
 from ..store import fill_store

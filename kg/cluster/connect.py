@@ -7,9 +7,9 @@ import logging
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from importlib import metadata
 from typing import TYPE_CHECKING
 
-from .. import __version__
 from ..errors import ClusterError
 
 if TYPE_CHECKING:
@@ -81,15 +81,13 @@ def _check_workers(client: Client, scheduler: str) -> None:
             raise ClusterError(f"the Dask scheduler at {scheduler} has no workers: start some "
                                f"with `dask worker {scheduler}`") from None
     versions = set(client.run(_kg_version).values())
-    if versions != {__version__}:
+    if versions != {_kg_version()}:
         raise ClusterError(f"the workers run kg {', '.join(sorted(versions))}, this is kg "
-                           f"{__version__}: install the same kg on every worker")
+                           f"{_kg_version()}: install the same kg on every worker")
 
 
 def _kg_version() -> str:
-    from kg import __version__ as version
-
-    return version
+    return metadata.version("kg")
 
 
 def _reason(exc: BaseException) -> str:
