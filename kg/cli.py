@@ -112,6 +112,9 @@ def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_h
       kg build /shared/corpus --engine dask --scheduler tcp://10.0.0.5:8786
     """
     cluster = _cluster_options(engine, scheduler, partitioned, no_view, no_store)
+    if scheduler and workers:
+        raise click.UsageError("--workers sizes a cluster of local processes; with --scheduler "
+                               "the cluster's own workers do the work")
     options = BuildOptions(base_iri=base_iri, schema=SCHEMA_HTTP if schema_http else SCHEMA_HTTPS,
                            read=ReadOptions(max_file_size, max_list_items), workers=workers,
                            cache_dir=None if no_cache else out_dir / STATE_DIR,
