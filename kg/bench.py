@@ -41,8 +41,10 @@ class DaskRow:
 
     where: str  # the scheduler's address, or how many local worker processes
     build_s: float
-    # The client's own peak (it must not hold the graph), and that of every process of the
-    # run together, the local cluster's workers included (None with a remote scheduler).
+    # The client's own peak (it must not hold the graph): until the graph files were written,
+    # and with the store's filling, which happens in the client as in the local build; and
+    # that of every process of the run together, a local cluster's workers included.
+    client_graph_mb: float
     client_rss_mb: float
     memory_mb: float | None
     same_bytes: bool  # graph.nt, graph.nq and graph.ttl equal to the local build's
@@ -213,14 +215,43 @@ def _dask(corpus: Path, out: Path) -> dict:
     target = out.with_name(out.name + "-dask")
     shutil.rmtree(target, ignore_errors=True)
     scheduler = os.environ.get(SCHEDULER_ENV) or None
-    start = time.perf_counter()
-    report = build_and_write([corpus], BuildOptions(), target, cluster=ClusterOptions(scheduler))
-    seconds = time.perf_counter() - start
+    with _OwnMemory() as memory:
+        start = time.perf_counter()
+        report = build_and_write([corpus], BuildOptions(), target,
+                                 cluster=ClusterOptions(scheduler))
+        end = time.perf_counter()
     same = all(_digest(out / name) == _digest(target / name)
                for name in (TRIPLES_FILE, QUADS_FILE, TURTLE_FILE))
-    return {"seconds": seconds, "articles": report.summary["articles"], "same_bytes": same,
+    return {"seconds": end - start, "articles": report.summary["articles"], "same_bytes": same,
             "where": scheduler or f"{os.cpu_count()} local worker processes",
-            "client_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "client_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "client_graph_mb": memory.peak_mb(until=end - report.store_seconds)}
+
+
+class _OwnMemory(threading.Thread):
+    """This process's resident memory, sampled while it runs: its peak up to a moment."""
+
+    def __init__(self, every_s: float = 0.05) -> None:
+        super().__init__(name="kg-bench-own-memory", daemon=True)
+        self._every_s, self._done = every_s, threading.Event()
+        self.samples: list[tuple[float, int]] = []
+
+    def __enter__(self) -> _OwnMemory:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self.join()
+
+    def run(self) -> None:
+        page = os.sysconf("SC_PAGE_SIZE")
+        while not self._done.wait(self._every_s):
+            with open("/proc/self/statm") as statm:
+                self.samples.append((time.perf_counter(), int(statm.read().split()[1]) * page))
+
+    def peak_mb(self, until: float) -> float:
+        return round(max((rss for at, rss in self.samples if at <= until), default=0) / 2**20, 1)
 
 
 def _digest(path: Path) -> str:
@@ -358,7 +389,9 @@ def bench_size(n: int, data_dir: Path, runs: int, report: Callable[[str], None],
     after the local engine's, in each run."""
     corpus = corpus_for(n, data_dir)
     out = data_dir / f"out-{n}"
-    stages = (*STAGES, "dask") if dask else STAGES
+    # Right after the local build, whose graph files it is compared with (the rebuild stage
+    # leaves them made from an edited file).
+    stages = (*STAGES[:2], "dask", *STAGES[2:]) if dask else STAGES
     samples: dict[str, list[Measure]] = {stage: [] for stage in stages}
     for run in range(runs):
         for stage in stages:
@@ -392,6 +425,7 @@ def bench_size(n: int, data_dir: Path, runs: int, report: Callable[[str], None],
 
 def _dask_row(measures: list[Measure]) -> DaskRow:
     return DaskRow(where=measures[0].detail["where"], build_s=_median(measures),
+                   client_graph_mb=max(m.detail["client_graph_mb"] for m in measures),
                    client_rss_mb=round(max(m.detail["client_rss_mb"] for m in measures), 1),
                    memory_mb=_worst(m.memory_mb for m in measures),
                    same_bytes=all(m.detail["same_bytes"] for m in measures))

@@ -450,7 +450,8 @@ def _bench_table(rows, runs: int) -> None:
             d = r.dask
             click.echo(f"{r.files:,} files with --engine dask ({d.where}): build {d.build_s:.2f} s "
                        f"beside the local {r.build_s:.2f} s ({d.build_s / r.build_s:.2f}x); "
-                       f"client peak {d.client_rss_mb:,.0f} MB, all processes "
+                       f"client peak {d.client_graph_mb:,.0f} MB until the graph files were "
+                       f"written, {d.client_rss_mb:,.0f} MB with the store; all processes "
                        f"{'?' if d.memory_mb is None else f'{d.memory_mb:,.0f}'} MB; graph files "
                        f"{'the same bytes' if d.same_bytes else 'NOT the same bytes'}")
     for r in rows:

@@ -110,3 +110,78 @@ def test_the_frozen_graph_is_in_iri_order_whatever_the_order_of_claims():
                        [(e.source, e.target) for e in graph.edges]))
     assert orders[0][0] == orders[1][0]
     assert [e[0] for e in orders[0][1]] == sorted(e[0] for e in orders[0][1])
+
+
+def test_a_value_that_lost_first_and_won_later_keeps_every_file_that_claimed_it():
+    # A as a related entry (rank 1), then B wins at rank 1 (smaller), then A from its own file.
+    b = builder()
+    ref = b.node(NodeKind.ARTICLE, "x", "1.md")
+    b.claim(ref, "headline", "A", "1.md", RANK_RELATED_ENTRY)
+    b.claim(ref, "headline", "0 B", "2.md", RANK_RELATED_ENTRY)
+    b.claim(ref, "headline", "A", "3.md", RANK_ARTICLE_FILE)
+    fact = only(b.freeze()).facts["headline"]
+    assert (fact.value, fact.sources) == ("A", frozenset({"1.md", "3.md"}))
+
+
+# Claims of one node from many files: (file, fact, value, rank); edges by file.
+CLAIMS = [(f"{n}.md", name, value, rank)
+          for n, (name, value, rank) in enumerate(
+              [("headline", "A", RANK_RELATED_ENTRY), ("headline", "B", RANK_RELATED_ENTRY),
+               ("headline", "A", RANK_ARTICLE_FILE), ("headline", "C", RANK_ARTICLE_FILE),
+               ("headline", "A", RANK_RELATED_ENTRY), ("quality", 3, RANK_ARTICLE_FILE),
+               ("quality", True, RANK_ARTICLE_FILE), ("quality", 2, RANK_RELATED_ENTRY),
+               ("url", "https://a", RANK_RELATED_ENTRY), ("url", "https://b", RANK_TAXONOMY),
+               ("url", "https://a", RANK_TAXONOMY), ("headline", "C", RANK_RELATED_ENTRY)])]
+
+
+def _hear(b: GraphBuilder, claims) -> None:
+    for source, name, value, rank in claims:
+        ref = b.node(NodeKind.ARTICLE, "x", source)
+        b.claim(ref, name, value, source, rank)
+        b.add(ref, "names", value, source)
+        topic = b.node(NodeKind.TOPIC, str(value), source)
+        b.link(EdgeKind.ABOUT, ref, topic, source)
+
+
+def _facts(graph):
+    return [(n.iri, sorted((k, repr(f.value), sorted(f.sources)) for k, f in n.facts.items()),
+             sorted((k, [(repr(f.value), sorted(f.sources)) for f in fs])
+                    for k, fs in n.multi.items()), sorted(n.sources)) for n in graph.nodes], \
+        [(e.kind, e.source, e.target, sorted(e.sources)) for e in graph.edges]
+
+
+def test_builders_that_heard_shares_of_the_files_merge_into_the_same_graph_in_any_order():
+    import random
+
+    one = builder()
+    _hear(one, CLAIMS)
+    expected = _facts(one.freeze())
+    rng = random.Random(4)
+    for _ in range(200):
+        shuffled = CLAIMS[:]
+        rng.shuffle(shuffled)
+        cuts = sorted(rng.sample(range(1, len(shuffled)), rng.randint(0, 4)))
+        shares = [shuffled[a:b] for a, b in zip([0, *cuts], [*cuts, len(shuffled)], strict=True)]
+        pieces = []
+        for share in shares:
+            piece = builder()
+            _hear(piece, share)
+            pieces.append(piece)
+        rng.shuffle(pieces)
+        merged = builder()
+        for piece in pieces:
+            merged.absorb(piece)
+        assert _facts(merged.freeze()) == expected
+
+
+def test_split_sends_each_node_and_the_edges_out_of_it_to_one_part():
+    b = builder()
+    _hear(b, CLAIMS)
+    parts = b.split(lambda iri: 0 if "/article/" in iri else 1, 2)
+    articles, topics = parts[0].freeze(), parts[1].freeze()
+    assert {n.kind for n in articles.nodes} == {NodeKind.ARTICLE}
+    assert {n.kind for n in topics.nodes} == {NodeKind.TOPIC} and not topics.edges
+    assert len(articles.edges) == len({value for _, _, value, _ in CLAIMS})
+    whole = builder()
+    _hear(whole, CLAIMS)
+    assert _facts(articles)[1] == _facts(whole.freeze())[1]
