@@ -21,6 +21,7 @@ from __future__ import annotations
 import shutil
 import time
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,10 +55,21 @@ FILES_PER_PART = 10_000  # articles (and images) per node part: a few hundred MB
 
 def build_and_write(files: list[InputFile], options: BuildOptions, cluster: ClusterOptions,
                     out: Path, progress: Progress | None = None) -> BuildReport:
+    """The graph files, the warnings and the view made on the cluster; then, the cluster let
+    go (a local one's workers ended), the store filled here from the graph files."""
     from .connect import connect
 
     with connect(cluster.scheduler, options.workers) as client:
-        return _Build(client, files, options, cluster, out).run(progress)
+        report = _Build(client, files, options, cluster, out).run(progress)
+    if not cluster.store:
+        return report
+    start = time.perf_counter()
+    shards = None
+    if cluster.partitioned:
+        shards = (sorted((out / TRIPLES_FILE).iterdir()), sorted((out / QUADS_FILE).iterdir()))
+    store = fill_store(out, options.provenance, shards)
+    return replace(report, written=[*report.written, store],
+                   store_seconds=time.perf_counter() - start)
 
 
 class _Build:
@@ -75,6 +87,7 @@ class _Build:
         self.buckets = hashed
 
     def run(self, progress: Progress | None) -> BuildReport:
+        """Every output but the store."""
         self.out.mkdir(parents=True, exist_ok=True)
         self.scratch.mkdir()
         try:
@@ -84,20 +97,14 @@ class _Build:
             written.append(write_warnings(problems, self.out / WARNINGS_FILE))
             if view is not None:
                 written.append(Path(view.result()))
-            graph_done = time.perf_counter()
-            if self.cluster.store:
-                written.append(fill_store(self.out, self.options.provenance, self._shards()))
-            summary = summarize(counts, problems, len(self.files) - ignored, ignored)
-            notice = None if self.cluster.view and self.cluster.store else \
-                "built without " + " and ".join(
-                    name for name, made in (("the HTML view", self.cluster.view),
-                                            ("the SPARQL store", self.cluster.store))
-                    if not made)
-            return BuildReport(summary, [p for p in problems if p.severity is Severity.WARNING],
-                               written, store_seconds=time.perf_counter() - graph_done,
-                               notice=notice)
         finally:
             shutil.rmtree(self.scratch, ignore_errors=True)
+        summary = summarize(counts, problems, len(self.files) - ignored, ignored)
+        skipped = [name for name, made in (("the HTML view", self.cluster.view),
+                                           ("the SPARQL store", self.cluster.store)) if not made]
+        return BuildReport(summary, [p for p in problems if p.severity is Severity.WARNING],
+                           written, notice="built without " + " and ".join(skipped)
+                           if skipped else None)
 
     def _key(self, name: str, *index: int) -> tuple:
         return (f"kg-{name}-{self.token}", *index)
@@ -187,13 +194,6 @@ class _Build:
         if self.cluster.partitioned:
             return shard_parts(self.scratch, stems, self.out)
         return join_parts(self.scratch, stems, self.out)
-
-    def _shards(self) -> tuple[list[Path], list[Path]] | None:
-        if not self.cluster.partitioned:
-            return None
-        return (sorted((self.out / TRIPLES_FILE).iterdir()),
-                sorted((self.out / QUADS_FILE).iterdir()))
-
 
 def _report_reads(reads: list[Future], sizes: list[int], progress: Progress | None) -> None:
     if progress is None:
