@@ -21,13 +21,13 @@ from __future__ import annotations
 import shutil
 import time
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..identity import IriMinter
 from ..isolation import Progress
-from ..model import Severity
+from ..model import Problem, Severity
 from ..options import (
     HTML_FILE,
     QUADS_FILE,
@@ -72,6 +72,16 @@ def build_and_write(files: list[InputFile], options: BuildOptions, cluster: Clus
                    store_seconds=time.perf_counter() - start)
 
 
+@dataclass
+class _Told:
+    """What the client reads of the cluster's work: no graph, only what it reports."""
+
+    view: Future | None
+    problems: list[Problem] = field(default_factory=list)
+    ignored: int = 0
+    counts: dict[str, int] = field(default_factory=dict)
+
+
 class _Build:
     """One build's tasks, submitted at once; the client keeps only the futures it will read."""
 
@@ -91,20 +101,21 @@ class _Build:
         self.out.mkdir(parents=True, exist_ok=True)
         self.scratch.mkdir()
         try:
-            problems, ignored, counts, parts, view = self._submit(progress)
-            problems.sort(key=lambda p: (p.source, p.line or 0, p.field or ""))
-            written = self._outputs(parts)
-            written.append(write_warnings(problems, self.out / WARNINGS_FILE))
-            if view is not None:
-                written.append(Path(view.result()))
+            told = self._submit(progress)
+            told.problems.sort(key=lambda p: (p.source, p.line or 0, p.field or ""))
+            written = self._outputs()
+            written.append(write_warnings(told.problems, self.out / WARNINGS_FILE))
+            if told.view is not None:
+                written.append(Path(told.view.result()))
         finally:
             shutil.rmtree(self.scratch, ignore_errors=True)
-        summary = summarize(counts, problems, len(self.files) - ignored, ignored)
+        summary = summarize(told.counts, told.problems, len(self.files) - told.ignored,
+                            told.ignored)
         skipped = [name for name, made in (("the HTML view", self.cluster.view),
                                            ("the SPARQL store", self.cluster.store)) if not made]
-        return BuildReport(summary, [p for p in problems if p.severity is Severity.WARNING],
-                           written, notice="built without " + " and ".join(skipped)
-                           if skipped else None)
+        warnings = [p for p in told.problems if p.severity is Severity.WARNING]
+        return BuildReport(summary, warnings, written, notice="built without " +
+                           " and ".join(skipped) if skipped else None)
 
     def _key(self, name: str, *index: int) -> tuple:
         return (f"kg-{name}-{self.token}", *index)
@@ -112,65 +123,77 @@ class _Build:
     def _task(self, fn, *args, name: str, index: tuple = ()) -> Future:
         return self.client.submit(fn, *args, key=self._key(name, *index), pure=False)
 
-    def _submit(self, progress: Progress | None):
-        """Every task of the build; what the client reads of them."""
-        task, options = self._task, self.options
+    def _submit(self, progress: Progress | None) -> _Told:
+        """Every task of the build, stage by stage; what the client reads of them."""
+        reads = self._read(progress)
+        facts = [self._task(tasks.read_facts, read, name="read-facts", index=(i,))
+                 for i, read in enumerate(reads)]
+        graphs, found = self._merge(reads, self._identities(reads))
+        del reads  # the scheduler keeps what the tasks still need, and how to make it again
+        view = self._task(tasks.write_view, str(self.out / HTML_FILE), self.nodes.base,
+                          *[self._task(tasks.view_part, graph, name="view-part", index=(j,))
+                            for j, graph in enumerate(graphs)],
+                          name="view") if self.cluster.view else None
+        sources, counts = self._write(graphs)
+        del graphs
+        told = _Told(view=view)
+        for read_problems, ignored in self.client.gather(facts):
+            told.problems.extend(read_problems)
+            told.ignored += ignored
+        for extract_problems in self.client.gather(found):
+            told.problems.extend(extract_problems)
+        self.client.gather(sources)
+        for part in self.client.gather(counts):
+            for name, count in part.items():
+                told.counts[name] = told.counts.get(name, 0) + count
+        return told
+
+    def _read(self, progress: Progress | None) -> list[Future]:
+        """The files in shares of FILES_PER_TASK, each share read by one task."""
         chunks = [self.files[i:i + FILES_PER_TASK]
                   for i in range(0, len(self.files), FILES_PER_TASK)] or [[]]
-        reads = [task(tasks.read_part, chunk, options.read, name="read", index=(i,))
+        reads = [self._task(tasks.read_part, chunk, self.options.read, name="read", index=(i,))
                  for i, chunk in enumerate(chunks)]
         _report_reads(reads, [len(chunk) for chunk in chunks], progress)
-        facts = [task(tasks.read_facts, read, name="read-facts", index=(i,))
-                 for i, read in enumerate(reads)]
-        taxonomy = task(tasks.taxonomy_of, options.default_taxonomy,
+        return reads
+
+    def _merge(self, reads: list[Future], answers: list[list[Future]]
+               ) -> tuple[list[Future], list[Future]]:
+        """Each node part's graph (its claims from every share, merged, finished and frozen),
+        and each share's extraction problems."""
+        task, base, parts = self._task, self.nodes.base, range(self.nodes.count)
+        taxonomy = task(tasks.taxonomy_of, self.options.default_taxonomy,
                         *[task(tasks.taxonomy_records, read, name="taxonomy-records",
                                index=(i,)) for i, read in enumerate(reads)],
                         name="taxonomy")
-        answers = self._identities(reads)
-        base = self.nodes.base
         extracted = [task(tasks.extract_part, read, taxonomy, base, self.nodes, *answers[i],
                           name="extract", index=(i,)) for i, read in enumerate(reads)]
-        del reads, answers
         found = [task(tasks.pick, part, 1, name="extract-problems", index=(i,))
                  for i, part in enumerate(extracted)]
-        parts = range(self.nodes.count)
         finished = [task(tasks.finish_part, j, base, self.nodes, taxonomy,
                          *[task(tasks.pick, part, 0, j, name="claims", index=(i, j))
                            for i, part in enumerate(extracted)],
                          name="finish", index=(j,)) for j in parts]
-        del extracted, taxonomy
         graphs = [task(tasks.freeze_part,
                        task(tasks.pick, finished[j], 0, name="finished", index=(j,)),
                        *[task(tasks.pick, finished[k], 1, j, name="spilled", index=(k, j))
                          for k in parts],
                        name="freeze", index=(j,)) for j in parts]
-        del finished
-        view = task(tasks.write_view, str(self.out / HTML_FILE), base,
-                    *[task(tasks.view_part, graph, name="view-part", index=(j,))
-                      for j, graph in enumerate(graphs)],
-                    name="view") if self.cluster.view else None
-        written = [task(tasks.write_part, j, str(self.scratch), options.schema, self.sources,
-                        graph, name="write", index=(j,)) for j, graph in enumerate(graphs)]
-        del graphs
-        sources = [task(tasks.write_sources, k, str(self.scratch), base, options.schema,
+        return graphs, found
+
+    def _write(self, graphs: list[Future]) -> tuple[list[Future], list[Future]]:
+        """Each node part's files, then the source files' blocks by source part; the tasks
+        that write the latter, and each node part's counts."""
+        task, schema = self._task, self.options.schema
+        written = [task(tasks.write_part, j, str(self.scratch), schema, self.sources, graph,
+                        name="write", index=(j,)) for j, graph in enumerate(graphs)]
+        sources = [task(tasks.write_sources, k, str(self.scratch), self.nodes.base, schema,
                         *[task(tasks.part_sources, part, k, name="part-sources", index=(j, k))
                           for j, part in enumerate(written)],
                         name="write-sources", index=(k,)) for k in range(self.sources.count)]
         counts = [task(tasks.part_counts, part, name="part-counts", index=(j,))
                   for j, part in enumerate(written)]
-        del written
-        problems, ignored = [], 0
-        for read_problems, read_ignored in self.client.gather(facts):
-            problems.extend(read_problems)
-            ignored += read_ignored
-        for part_problems in self.client.gather(found):
-            problems.extend(part_problems)
-        self.client.gather(sources)
-        total: dict[str, int] = {}
-        for part in self.client.gather(counts):
-            for name, count in part.items():
-                total[name] = total.get(name, 0) + count
-        return problems, ignored, total, len(parts), view
+        return sources, counts
 
     def _identities(self, reads: list[Future]) -> list[list[Future]]:
         """For each share of the files, the article identity of every URL it asks about:
@@ -188,12 +211,13 @@ class _Build:
                       name="look-up", index=(i, b)) for b in buckets]
                 for i, ids in enumerate(made)]
 
-    def _outputs(self, parts: int) -> list[Path]:
-        stems = [f"nodes-{j:05d}" for j in range(parts)] + \
+    def _outputs(self) -> list[Path]:
+        stems = [f"nodes-{j:05d}" for j in range(self.nodes.count)] + \
             [f"sources-{k:05d}" for k in range(self.sources.count)]
         if self.cluster.partitioned:
             return shard_parts(self.scratch, stems, self.out)
         return join_parts(self.scratch, stems, self.out)
+
 
 def _report_reads(reads: list[Future], sizes: list[int], progress: Progress | None) -> None:
     if progress is None:
