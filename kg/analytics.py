@@ -87,7 +87,7 @@ def compute_stats(g: nx.MultiDiGraph) -> Stats:
     label = nx.get_node_attributes(g, "label")
     counts = Counter(kind.values())
     edge_counts = Counter(k for _, _, k in g.edges(keys=True))
-    by_kind = {f"{k}s": counts.get(k, 0) for k in (n.value for n in NodeKind)}
+    by_kind = {n.plural: counts.get(n.value, 0) for n in NodeKind}
     by_kind.update({f"{k.value}_edges": edge_counts.get(k.value, 0) for k in EdgeKind})
 
     def top(edge_kind: str) -> list[tuple[str, int]]:

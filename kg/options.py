@@ -34,6 +34,10 @@ class BuildOptions:
     cache_dir: Path | None = None
     # The embedded store also holds one named graph per source file (GRAPH ?g).
     provenance: bool = False
+    # Group articles that report the same news into stories (kg/stories.py), comparing
+    # articles at most this many days apart.
+    stories: bool = True
+    story_window: float = 3.0
 
 
 @dataclass(frozen=True, slots=True)
