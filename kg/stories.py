@@ -38,8 +38,14 @@ from rapidfuzz import fuzz
 
 from .graph import Edge, EdgeKind, Fact, KnowledgeGraph, Node, NodeKind
 
-__all__ = ["DEFAULT_WINDOW_DAYS", "StoryArticle", "Story", "articles_of", "group",
-           "with_stories"]
+__all__ = [
+    "DEFAULT_WINDOW_DAYS",
+    "Story",
+    "StoryArticle",
+    "articles_of",
+    "group",
+    "with_stories",
+]
 
 DEFAULT_WINDOW_DAYS = 3
 # A word in more titles than this within one window is a common word there, not a lead.
@@ -65,9 +71,12 @@ _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
      "eleven", "twelve"))} | {"first": "1", "second": "2", "third": "3", "fourth": "4",
                               "fifth": "5", "i": "1", "ii": "2", "iii": "3", "iv": "4"}
-_STOP = frozenset("""a an and are as at be by for from has have how in into is it its new of on
-or our over s says the their this to up was we what what's when who why will with you your
-vs via after about more than not now out can just""".split())
+_STOP = frozenset((
+    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "how", "in",
+    "into", "is", "it", "its", "new", "of", "on", "or", "our", "over", "s", "says", "the",
+    "their", "this", "to", "up", "was", "we", "what", "what's", "when", "who", "why", "will",
+    "with", "you", "your", "vs", "via", "after", "about", "more", "than", "not", "now", "out",
+    "can", "just"))
 
 
 @dataclass(frozen=True, slots=True)
