@@ -194,6 +194,12 @@ def stats_command(out_dir: Path) -> None:
             for row in rows:
                 t.add_row(*(str(v) for v in row))
             console.print(t)
+    if stats.top_stories:
+        t = Table("story (earliest headline)", "outlets", "articles",
+                  title="Stories by coverage")
+        for story, outlets, articles in stats.top_stories:
+            t.add_row(story, str(outlets), str(articles))
+        console.print(t)
     console.print(f"{stats.components:,} components (largest {stats.largest_component:,} nodes), "
                   f"{stats.communities:,} communities; "
                   + ", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in stats.dangling.items()))
