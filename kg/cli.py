@@ -19,6 +19,7 @@ from .options import STATE_DIR, STORE_DIR, TRIPLES_FILE, TURTLE_FILE, WARNINGS_F
 from .pipeline import BuildOptions, Progress, build_and_write
 from .sources import ReadOptions
 from .sources.files import DEFAULT_MAX_FILE_BYTES
+from .stories import DEFAULT_WINDOW_DAYS
 from .vocab import SCHEMA_HTTP, SCHEMA_HTTPS
 
 SHOWN_WARNINGS = 20
@@ -45,7 +46,7 @@ def main() -> None:
     \b
     Examples:
       kg build examples/articles          # writes output/graph.ttl, graph.html, ...
-      kg stats                            # counts, top providers and topics
+      kg stats                            # counts, top providers, topics and stories
       kg query queries/top-providers-per-topic.rq
     """
 
@@ -68,11 +69,17 @@ def main() -> None:
 @click.option("--provenance", is_flag=True,
               help="Also keep each source file's triples in a named graph of the store, for "
                    "GRAPH ?g queries (source-of-facts.rq); slower to build.")
+@click.option("--story-window", type=click.FloatRange(min=0.0), default=DEFAULT_WINDOW_DAYS,
+              show_default=True, metavar="DAYS",
+              help="Group articles that report the same news into stories when at most this "
+                   "many days apart.")
+@click.option("--no-stories", is_flag=True, help="Do not group articles into stories.")
 @click.option("--strict", is_flag=True, help="Exit with code 1 when any input was bad.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
 def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_http: bool,
                   max_file_size: int, max_list_items: int, workers: int | None, no_cache: bool,
-                  provenance: bool, strict: bool, quiet: bool) -> None:
+                  provenance: bool, story_window: float, no_stories: bool, strict: bool,
+                  quiet: bool) -> None:
     """Read article files, folders or globs and write the graph into the output folder.
 
     \b
@@ -82,11 +89,13 @@ def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_h
       kg build 'articles/**/*.md' --strict
       kg build ../corpus --workers 4 --no-cache
       kg build examples/articles --provenance   # which file asserted a fact: GRAPH ?g
+      kg build ../corpus --story-window 7       # stories whose reports span a week
     """
     options = BuildOptions(base_iri=base_iri, schema=SCHEMA_HTTP if schema_http else SCHEMA_HTTPS,
                            read=ReadOptions(max_file_size, max_list_items), workers=workers,
                            cache_dir=None if no_cache else out_dir / STATE_DIR,
-                           provenance=provenance)
+                           provenance=provenance, stories=not no_stories,
+                           story_window=story_window)
     with progress_bar("Reading") as progress:
         report = build_and_write(paths, options, out_dir, progress)
     summary, warnings = report.summary, report.warnings
@@ -102,7 +111,7 @@ def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_h
         f"Read {summary['files_read']} files{_cached(summary['files_cached'], report.kept)}: "
         f"{summary['articles']} articles, "
         f"{summary['providers']} providers, {summary['topics']} topics, "
-        f"{summary['images']} images; "
+        f"{summary['images']} images, {summary['stories']} stories; "
         f"{summary['publisher_edges']} publisher, {summary['about_edges']} about, "
         f"{summary['related_edges']} related links; {summary['warnings']} warnings."
     )

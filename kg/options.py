@@ -9,6 +9,7 @@ from pathlib import Path
 from .identity import DEFAULT_BASE_IRI
 from .model import Problem
 from .sources import ReadOptions
+from .stories import DEFAULT_WINDOW_DAYS
 from .vocab import SCHEMA_HTTPS
 
 TURTLE_FILE = "graph.ttl"
@@ -37,7 +38,7 @@ class BuildOptions:
     # Group articles that report the same news into stories (kg/stories.py), comparing
     # articles at most this many days apart.
     stories: bool = True
-    story_window: float = 3.0
+    story_window: float = DEFAULT_WINDOW_DAYS
 
 
 @dataclass(frozen=True, slots=True)
