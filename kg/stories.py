@@ -174,6 +174,12 @@ def with_stories(graph: KnowledgeGraph, stories: Iterable[Story]) -> KnowledgeGr
     return KnowledgeGraph(nodes, edges, graph.minter)
 
 
+def story_subjects(graph: KnowledgeGraph) -> frozenset[str]:
+    """The IRIs whose statements stories shape: the story nodes and their members."""
+    return frozenset(n.iri for n in graph.nodes_of(NodeKind.STORY)) | frozenset(
+        e.source for e in graph.edges if e.kind is EdgeKind.STORY)
+
+
 def _normal(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
 
