@@ -366,7 +366,10 @@ def export_command(fmt: str, out_dir: Path) -> None:
               show_default=True, help="Where synthetic corpora and outputs are kept.")
 @click.option("--json-out", type=click.Path(path_type=Path), default=Path("bench.json"),
               show_default=True, help="Where the figures are written.")
-def bench_command(articles: str, runs: int, data_dir: Path, json_out: Path) -> None:
+@click.option("--no-stories", is_flag=True,
+              help="Build without grouping stories, to measure what grouping costs.")
+def bench_command(articles: str, runs: int, data_dir: Path, json_out: Path,
+                  no_stories: bool) -> None:
     """Time the build against the floor (read + C-loader YAML parse), each in a fresh process.
 
     \b
@@ -377,10 +380,11 @@ def bench_command(articles: str, runs: int, data_dir: Path, json_out: Path) -> N
     from .fileio import write_text
 
     sizes = [int(n.replace("_", "")) for n in articles.split(",") if n.strip()]
-    rows = [bench_size(n, data_dir, runs, lambda line: click.echo(line, err=True))
-            for n in sizes]
+    rows = [bench_size(n, data_dir, runs, lambda line: click.echo(line, err=True),
+                       not no_stories) for n in sizes]
     _bench_table(rows, runs)
     write_text(json_out, json.dumps({"machine": machine(), "runs": runs,
+                                     "stories": not no_stories,
                                      "sizes": [r.to_dict() for r in rows]}, indent=2) + "\n")
     click.echo(f"Wrote {json_out}")
 
