@@ -54,10 +54,14 @@ MAX_POSTINGS = 60
 TITLE_SAME = 90.0
 # Otherwise the titles' words, weighted by rarity, must overlap at least TITLE_MIN (Dice),
 # and that plus the overlap of title and excerpt words (weighted Jaccard) reach TEXT_SAME.
-TITLE_MIN = 0.25
-TEXT_SAME = 0.45
+TITLE_MIN = 0.15
+# Unless near-identical, the titles must both name one thing (a name or a number that is not a
+# year) rare enough that its words weigh this much: "Is AI a bubble?" is not a story.
+NAME_MIN = 2.5
+OVERLAP = True
+TEXT_SAME = 0.5
 # Two groups join when at least this share of the pairs across them are similar.
-LINKAGE = 0.5
+LINKAGE = 0.34
 EXCERPT_CHARS = 400
 STEM = 5
 
@@ -103,12 +107,12 @@ class Story:
 
 
 def articles_of(graph: KnowledgeGraph) -> list[StoryArticle]:
-    """The articles a story can hold: those read from their own file, with a headline and a
-    date (an article known only as a `related` entry says too little of itself)."""
+    """The articles a story can hold: every article with a headline and a date, those known
+    only as another article's `related` entry too (syndicated copies often are)."""
     publisher = {e.source: e.target for e in graph.edges if e.kind is EdgeKind.PUBLISHER}
     out = []
     for node in graph.nodes:
-        if node.kind is not NodeKind.ARTICLE or not node.multi.get("primary_sources"):
+        if node.kind is not NodeKind.ARTICLE:
             continue
         headline, date = node.get("headline"), node.get("date_published")
         if headline and isinstance(date, dt.datetime):
@@ -126,6 +130,9 @@ class _Doc:
     markers: frozenset[str]
     months: frozenset[str]
     words: frozenset[str]  # title and excerpt words
+    names: frozenset[str]  # title words that may name something: capitalised, or numbers
+    shaped: frozenset[str]  # title words shaped like names whatever the text: LLaMA, EU, M365
+    cases: tuple[tuple[str, bool], ...]  # excerpt words not opening a sentence: capitalised?
 
 
 def group(articles: Iterable[StoryArticle], window_days: float = DEFAULT_WINDOW_DAYS
@@ -141,10 +148,11 @@ def group(articles: Iterable[StoryArticle], window_days: float = DEFAULT_WINDOW_
     """
     docs = sorted((_doc(a) for a in articles), key=lambda d: (d.day, d.article.iri))
     rarity = _rarity(docs)
+    proper = _proper(docs)
     pairs = _candidates(docs, window_days)
     similar: dict[tuple[int, int], float] = {}
     for i, j in pairs:
-        score = _similarity(docs[i], docs[j], rarity)
+        score = _similarity(docs[i], docs[j], rarity, proper)
         if score is not None:
             similar[(i, j)] = score
     return _stories(docs, similar, window_days)
@@ -184,11 +192,16 @@ def _normal(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
 
 
+_YEAR = re.compile(r"(19|20)\d\d")
+# Just before a word that opens a sentence: the text's start, or an end of sentence.
+_OPENS = re.compile(r"(?:^|[.!?:]['\"’”)]*)\s*$")
 _SUFFIX = re.compile(r"\s+[|\-–—]\s+[^|\-–—]{2,40}$")  # " - The Outlet", " | Site name"
 
 
 def _doc(article: StoryArticle) -> _Doc:
-    title = _normal(_SUFFIX.sub("", article.headline.strip()) or article.headline)
+    raw = unicodedata.normalize("NFKC", _SUFFIX.sub("", article.headline.strip())
+                                or article.headline)
+    title = raw.casefold().replace("’", "'")
     words = _WORD.findall(title)
     markers = set()
     months = set()
@@ -201,12 +214,39 @@ def _doc(article: StoryArticle) -> _Doc:
         for number in _NUMBER.findall(w):
             markers.add(str(int(number)))
     leads = frozenset(_stems(words))
-    excerpt = _WORD.findall(_normal(article.description[:EXCERPT_CHARS]))
+    names, shaped = set(), set()
+    for w in _WORD.findall(raw.replace("’", "'")):
+        stem = next(iter(_stems([w.casefold()])), None)
+        if stem is None:
+            continue
+        if stem.isdigit():
+            if not _YEAR.fullmatch(stem):
+                shaped.add(stem)  # "38 million", "18 colleges", "Snapdragon 888"
+        elif w[0].isupper():
+            names.add(stem)
+            if len(w) > 1 and (w.isupper() or any(c.isupper() for c in w[1:])):
+                shaped.add(stem)
+    description = unicodedata.normalize("NFKC", article.description[:EXCERPT_CHARS])
+    cases = tuple((stem, match.group()[0].isupper())
+                  for match in _WORD.finditer(description)
+                  if match.start() and not _OPENS.search(description, 0, match.start())
+                  for stem in _stems([match.group().casefold()]) if not stem.isdigit())
+    excerpt = _WORD.findall(description.casefold().replace("’", "'"))
     text = leads | frozenset(_stems(excerpt))
     date = article.date_published
     day = date.timestamp() / 86400 if date is not None else 0.0
     return _Doc(article, day, " ".join(words), leads, frozenset(markers), frozenset(months),
-                text)
+                text, frozenset(names), frozenset(shaped), cases)
+
+
+def _proper(docs: list[_Doc]) -> frozenset[str]:
+    """Words that name something: mostly capitalised where they do not open a sentence."""
+    upper: Counter[str] = Counter()
+    lower: Counter[str] = Counter()
+    for d in docs:
+        for stem, capital in d.cases:
+            (upper if capital else lower)[stem] += 1
+    return frozenset(w for w, n in upper.items() if n > 2 * lower[w])
 
 
 def _stems(words: Iterable[str]) -> Iterable[str]:
@@ -214,7 +254,7 @@ def _stems(words: Iterable[str]) -> Iterable[str]:
     ("exposes", "exposed" and "exposure" alike: a crude stemmer, but one with no language
     data to ship, and the markers check keeps numbers apart)."""
     for w in words:
-        if w in _STOP or len(w) < 2:
+        if w in _STOP or (len(w) < 2 and not w.isdigit()):
             continue
         number = _NUMBER.match(w)
         yield number.group() if number else w[:STEM]
@@ -256,23 +296,27 @@ def _conflict(a: _Doc, b: _Doc) -> bool:
     return not (a.markers <= b.markers or b.markers <= a.markers)
 
 
-def _similarity(a: _Doc, b: _Doc, rarity: dict[str, float]) -> float | None:
+def _similarity(a: _Doc, b: _Doc, rarity: dict[str, float], proper: frozenset[str]
+                ) -> float | None:
     """How alike two candidates are (0-1), or None when they are not the same story."""
     if _conflict(a, b):
         return None
-    if a.article.provider is not None and a.article.provider == b.article.provider \
-            and a.title != b.title:
-        # one outlet's two articles: the same story only as a copy (a re-sent release)
-        return (fuzz.ratio(a.title, b.title) / 100
-                if fuzz.ratio(a.title, b.title) >= TITLE_SAME else None)
     title = fuzz.token_set_ratio(a.title, b.title)
     if title >= TITLE_SAME and min(len(a.leads), len(b.leads)) >= 3:
         return 1 + title / 100
+    if a.article.provider is not None and a.article.provider == b.article.provider:
+        return None  # one outlet's two articles: the same story only as a copy
+    
+    named = (a.shaped | (a.names & proper)) & (b.shaped | (b.names & proper))
+    if _weight(named, rarity) < NAME_MIN:
+        return None  # titles on one topic, but no one thing named by both
     dice = 2 * _weight(a.leads & b.leads, rarity) / (
         _weight(a.leads, rarity) + _weight(b.leads, rarity) or 1.0)
     if dice < TITLE_MIN:
         return None
-    text = _weight(a.words & b.words, rarity) / (_weight(a.words | b.words, rarity) or 1.0)
+    shared = _weight(a.words & b.words, rarity)
+    text = shared / (min(_weight(a.words, rarity), _weight(b.words, rarity)) or 1.0) \
+        if OVERLAP else shared / (_weight(a.words | b.words, rarity) or 1.0)
     score = dice + text
     return score if score >= TEXT_SAME else None
 
