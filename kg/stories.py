@@ -12,11 +12,13 @@ How two articles are judged to tell one story:
 - *markers agree*: the numbers, number words and month names of one title are a subset of the
   other's ("… September 2022 Feature Update" and "… October 2022 …" never group, nor Part 1
   and Part 2);
-- *similar*: the titles are near-identical (rapidfuzz's token-set ratio), or title and
-  excerpt together share enough distinctive words (weighted Jaccard).
+- *similar*: the titles are near-identical (rapidfuzz's token-set ratio), or both name one
+  thing (a word mostly capitalised in the corpus's excerpts, or a number that is not a year)
+  and their words, and those of title and excerpt together, overlap enough, weighted by rarity;
+  one outlet's own articles only as near-identical copies.
 Then stories grow by average linkage, most similar pairs first: two groups join only when
-at least half of the pairs across them are similar and no pair across them conflicts, so a
-chain A~B~C does not pull C in unless it is close to the story's members too.
+enough of the pairs across them are similar and none of them conflicts, so a chain A~B~C does
+not pull C in unless it is close to the story's other members too.
 
 rapidfuzz does the string similarity (C++, MIT, maintained, no dependencies of its own); MinHash
 blocking (datasketch) was not needed: the rare-word index is exact, cheaper at these sizes, and
@@ -53,14 +55,15 @@ MAX_POSTINGS = 60
 # Near-identical titles (rapidfuzz token-set ratio, 0-100) tell one story by themselves.
 TITLE_SAME = 90.0
 # Otherwise the titles' words, weighted by rarity, must overlap at least TITLE_MIN (Dice),
-# and that plus the overlap of title and excerpt words (weighted Jaccard) reach TEXT_SAME.
+# and that plus the overlap of title and excerpt words (weighted, over the smaller of the two
+# sets) reach TEXT_SAME. These figures were chosen on tests/data/stories/pairs.tsv.
 TITLE_MIN = 0.15
 # Unless near-identical, the titles must both name one thing (a name or a number that is not a
 # year) rare enough that its words weigh this much: "Is AI a bubble?" is not a story.
 NAME_MIN = 2.5
-OVERLAP = True
 TEXT_SAME = 0.5
-# Two groups join when at least this share of the pairs across them are similar.
+# Two groups join when at least this share of the pairs across them (those within the window)
+# are similar, and at least two unless there is only one pair.
 LINKAGE = 0.34
 EXCERPT_CHARS = 400
 STEM = 5
@@ -306,7 +309,7 @@ def _similarity(a: _Doc, b: _Doc, rarity: dict[str, float], proper: frozenset[st
         return 1 + title / 100
     if a.article.provider is not None and a.article.provider == b.article.provider:
         return None  # one outlet's two articles: the same story only as a copy
-    
+
     named = (a.shaped | (a.names & proper)) & (b.shaped | (b.names & proper))
     if _weight(named, rarity) < NAME_MIN:
         return None  # titles on one topic, but no one thing named by both
@@ -314,9 +317,8 @@ def _similarity(a: _Doc, b: _Doc, rarity: dict[str, float], proper: frozenset[st
         _weight(a.leads, rarity) + _weight(b.leads, rarity) or 1.0)
     if dice < TITLE_MIN:
         return None
-    shared = _weight(a.words & b.words, rarity)
-    text = shared / (min(_weight(a.words, rarity), _weight(b.words, rarity)) or 1.0) \
-        if OVERLAP else shared / (_weight(a.words | b.words, rarity) or 1.0)
+    text = _weight(a.words & b.words, rarity) / (
+        min(_weight(a.words, rarity), _weight(b.words, rarity)) or 1.0)
     score = dice + text
     return score if score >= TEXT_SAME else None
 
@@ -353,7 +355,7 @@ def _stories(docs: list[_Doc], similar: dict[tuple[int, int], float], window: fl
                     break
             if clash:
                 break
-        if clash or links < LINKAGE * pairs:
+        if clash or links < max(LINKAGE * pairs, min(pairs, 2)):
             continue
         if len(left) < len(right):
             gi, gj, left, right = gj, gi, right, left
