@@ -1,8 +1,9 @@
 """Refresh the README's pictures of the HTML view: `python docs/screenshots.py [CORPUS]`.
 
 Builds the view of CORPUS (default ../shared/corpus) and photographs it in Debian's headless
-Chromium, offline, at 1400x900: the overview, 4x zoomed in on the densest region, and the
-details panel of the first article. Needs the test dependencies (`pip install '.[test]'`).
+Chromium, offline, at 1400x900: the overview, 4x zoomed in on the densest region, the
+details panel of the first article, and that of the widest-covered story's earliest article.
+Needs the test dependencies (`pip install '.[test]'`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ def main(corpus: Path) -> None:
             page.fill("#kg-search", title)
             page.press("#kg-search", "Enter")
             page.screenshot(path=str(ROOT / "docs" / "view-details.png"))
+            page.keyboard.press("Escape")
+            page.click("#kg-stories button.kg-go")  # the story with the most outlets
+            page.wait_for_selector("#kg-story")
+            page.screenshot(path=str(ROOT / "docs" / "view-story.png"))
             page.keyboard.press("Escape")
             page.evaluate("window.kgView.home()")
             zoom_on_densest(page, 4)

@@ -9,7 +9,7 @@ from itertools import combinations
 
 import networkx as nx
 import pyoxigraph as ox
-from rdflib.namespace import PROV, RDF, SKOS
+from rdflib.namespace import PROV, RDF, RDFS, SKOS
 
 from .graph import EdgeKind, KnowledgeGraph, NodeKind
 from .vocab import KG, SCHEMA_HTTP, SCHEMA_HTTPS
@@ -37,7 +37,9 @@ def _rdf_names() -> tuple[dict[str, str], dict[str, str], set[str]]:
                       schema + "image": "image", schema + "logo": "logo"})
         labels |= {schema + "headline", schema + "name"}
     kinds[str(SKOS.Concept)] = "topic"
-    edges.update({str(KG.relatedArticle): "related", str(SKOS.broader): "broader"})
+    kinds[str(KG.Story)] = "story"
+    edges.update({str(KG.relatedArticle): "related", str(SKOS.broader): "broader",
+                  str(KG.story): "story"})
     return kinds, edges, labels
 
 
@@ -46,7 +48,7 @@ def read_networkx(path: str | os.PathLike) -> nx.MultiDiGraph:
     kinds, edge_kinds, label_predicates = _rdf_names()
     fmt = ox.RdfFormat.TURTLE if str(path).endswith(".ttl") else ox.RdfFormat.N_TRIPLES
     g = nx.MultiDiGraph()
-    rdf_type, primary = str(RDF.type), str(PROV.hadPrimarySource)
+    rdf_type, primary, label = str(RDF.type), str(PROV.hadPrimarySource), str(RDFS.label)
     for t in ox.parse(path=str(path), format=fmt):
         s, p, o = t.subject.value, t.predicate.value, t.object.value
         if p == rdf_type and o in kinds:
@@ -57,6 +59,8 @@ def read_networkx(path: str | os.PathLike) -> nx.MultiDiGraph:
             g.add_node(s, label=o)
         elif p == primary:
             g.add_node(s, has_file=True)
+        elif p == label and s in g and g.nodes[s].get("kind") == "story":
+            g.add_node(s, label=o)  # a story's type comes first in its block (rdf.py)
     for node, data in g.nodes(data=True):
         data.setdefault("kind", "unknown")
         data.setdefault("label", node)
@@ -77,6 +81,8 @@ class Stats:
     communities: int
     community_sizes: list[int]
     dangling: dict[str, int]
+    # (label, outlets, articles) of the stories with the most outlets
+    top_stories: list[tuple[str, int, int]]
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -87,7 +93,7 @@ def compute_stats(g: nx.MultiDiGraph) -> Stats:
     label = nx.get_node_attributes(g, "label")
     counts = Counter(kind.values())
     edge_counts = Counter(k for _, _, k in g.edges(keys=True))
-    by_kind = {f"{k}s": counts.get(k, 0) for k in (n.value for n in NodeKind)}
+    by_kind = {n.plural: counts.get(n.value, 0) for n in NodeKind}
     by_kind.update({f"{k.value}_edges": edge_counts.get(k.value, 0) for k in EdgeKind})
 
     def top(edge_kind: str) -> list[tuple[str, int]]:
@@ -119,7 +125,23 @@ def compute_stats(g: nx.MultiDiGraph) -> Stats:
         communities=len(communities),
         community_sizes=sorted((len(c) for c in communities), reverse=True)[:TOP],
         dangling=_dangling(g, kind),
+        top_stories=_top_stories(g, kind, label),
     )
+
+
+def _top_stories(g: nx.MultiDiGraph, kind: dict[str, str], label: dict[str, str]
+                 ) -> list[tuple[str, int, int]]:
+    """Stories by coverage: the most distinct outlets first, then the most articles."""
+    members: dict[str, list[str]] = {}
+    outlet: dict[str, str] = {}
+    for u, v, k in g.edges(keys=True):
+        if k == "story":
+            members.setdefault(v, []).append(u)
+        elif k == "publisher":
+            outlet[u] = v
+    rows = [(label[story], len({outlet[a] for a in articles if a in outlet}), len(articles))
+            for story, articles in members.items() if kind.get(story) == "story"]
+    return sorted(rows, key=lambda r: (-r[1], -r[2], r[0]))[:TOP]
 
 
 def _dangling(g: nx.MultiDiGraph, kind: dict[str, str]) -> dict[str, int]:

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .incremental.state import RACY_NS
-from .options import QUADS_FILE, STATE_DIR, TRIPLES_FILE, TURTLE_FILE
+from .options import QUADS_FILE, STATE_DIR, TRIPLES_FILE, TURTLE_FILE, BuildOptions
 
 STAGES = ("floor", "build", "unchanged", "rebuild", "turtle", "queries", "provenance")
 SCHEDULER_ENV = "KG_BENCH_SCHEDULER"  # the dask stage's scheduler (kg bench --scheduler)
@@ -122,13 +122,18 @@ def _build(corpus: Path, out: Path) -> dict:
     """A clean build as `kg build` does it: no cache to read, the cache written for later."""
     import shutil
 
-    from kg.pipeline import BuildOptions, build_and_write
+    from kg.pipeline import build_and_write
 
     shutil.rmtree(out / STATE_DIR, ignore_errors=True)
     start, cpu = time.perf_counter(), _cpu_seconds()
-    report = build_and_write([corpus], BuildOptions(cache_dir=out / STATE_DIR), out)
+    report = build_and_write([corpus], _options(out), out)
     return {"seconds": time.perf_counter() - start, "articles": report.summary["articles"],
             "cpu_s": _cpu_seconds() - cpu, "store_s": report.store_seconds}
+
+
+def _options(out: Path) -> BuildOptions:
+    """What `kg build` does by default, with or without stories as `kg bench` was asked."""
+    return BuildOptions(cache_dir=out / STATE_DIR, stories=_STORIES[0])
 
 
 def _cpu_seconds() -> float:
@@ -143,23 +148,23 @@ def _cpu_seconds() -> float:
 
 def _unchanged(corpus: Path, out: Path) -> dict:
     """The build again, with nothing changed since the clean one."""
-    from kg.pipeline import BuildOptions, build_and_write
+    from kg.pipeline import build_and_write
 
     start = time.perf_counter()
-    report = build_and_write([corpus], BuildOptions(cache_dir=out / STATE_DIR), out)
+    report = build_and_write([corpus], _options(out), out)
     return {"seconds": time.perf_counter() - start, "kept": report.kept}
 
 
 def _rebuild(corpus: Path, out: Path) -> dict:
     """A rebuild after one file changed, with the cache the clean build left."""
-    from kg.pipeline import BuildOptions, build_and_write
+    from kg.pipeline import build_and_write
 
     edited = min(corpus.rglob("*.md"))
     original = edited.read_bytes()
     edited.write_bytes(original + b"\nOne more line, edited for the benchmark.\n")
     try:
         start = time.perf_counter()
-        report = build_and_write([corpus], BuildOptions(cache_dir=out / STATE_DIR), out)
+        report = build_and_write([corpus], _options(out), out)
         seconds = time.perf_counter() - start
     finally:
         edited.write_bytes(original)
@@ -194,7 +199,7 @@ def _provenance(corpus: Path, out: Path) -> dict:
     target = out.with_name(out.name + "-provenance")
     shutil.rmtree(target, ignore_errors=True)
     start = time.perf_counter()
-    build_and_write([corpus], BuildOptions(provenance=True), target)
+    build_and_write([corpus], BuildOptions(provenance=True, stories=_STORIES[0]), target)
     seconds = time.perf_counter() - start
     query = time.perf_counter()
     answer = run_query(open_store(target), read_query(str(bundled_queries()["source-of-facts"])))
@@ -217,7 +222,7 @@ def _dask(corpus: Path, out: Path) -> dict:
     scheduler = os.environ.get(SCHEDULER_ENV) or None
     with _OwnMemory() as memory:
         start = time.perf_counter()
-        report = build_and_write([corpus], BuildOptions(), target,
+        report = build_and_write([corpus], BuildOptions(stories=_STORIES[0]), target,
                                  cluster=ClusterOptions(scheduler))
         end = time.perf_counter()
     same = all(_digest(out / name) == _digest(target / name)
@@ -280,19 +285,25 @@ _RUNNERS: dict[str, Callable[[Path, Path], dict]] = {
     "turtle": _turtle, "queries": _queries, "provenance": _provenance, "dask": _dask}
 
 
-def _child(stage: str, corpus: str, out: str) -> None:
+# Whether the builds measured group stories (`kg bench --no-stories` measures without).
+_STORIES = [True]
+
+
+def _child(stage: str, corpus: str, out: str, stories: str = "stories") -> None:
+    _STORIES[0] = stories == "stories"
     start = time.perf_counter()
     detail = _RUNNERS[stage](Path(corpus), Path(out))
     seconds = detail.pop("seconds", time.perf_counter() - start)
     print(json.dumps({"seconds": seconds, "detail": detail}))
 
 
-def measure(stage: str, corpus: Path, out: Path) -> Measure:
+def measure(stage: str, corpus: Path, out: Path, stories: bool = True) -> Measure:
     """Run one stage in a fresh interpreter; its time and its peak memory: that of its
     largest process, and that of all its processes together."""
     with tempfile.TemporaryFile("w+") as stdout:
         process = subprocess.Popen([sys.executable, "-m", "kg.bench", stage, str(corpus),
-                                    str(out)], stdout=stdout)
+                                    str(out), "stories" if stories else "no-stories"],
+                                   stdout=stdout)
         with TreeMemory(process.pid) as memory:
             _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
@@ -384,7 +395,7 @@ def corpus_for(n: int, data_dir: Path, seed: int = 0) -> Path:
 
 
 def bench_size(n: int, data_dir: Path, runs: int, report: Callable[[str], None],
-               dask: bool = False) -> Row:
+               dask: bool = False, stories: bool = True) -> Row:
     """Every stage at one size, `runs` times; with `dask`, the Dask engine's build too, right
     after the local engine's, in each run."""
     corpus = corpus_for(n, data_dir)
@@ -397,7 +408,7 @@ def bench_size(n: int, data_dir: Path, runs: int, report: Callable[[str], None],
         for stage in stages:
             if stage == "provenance" and run:  # a build of its own: once is enough
                 continue
-            samples[stage].append(measure(stage, corpus, out))
+            samples[stage].append(measure(stage, corpus, out, stories))
             report(f"{n:,} articles, run {run + 1}/{runs}: {stage} "
                    f"{samples[stage][-1].seconds:.2f} s")
     names = samples["queries"][0].detail["queries_ms"]
@@ -455,4 +466,4 @@ def machine() -> dict:
 
 
 if __name__ == "__main__":
-    _child(*sys.argv[1:4])
+    _child(*sys.argv[1:5])

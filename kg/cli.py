@@ -26,6 +26,7 @@ from .options import (
 from .pipeline import BuildOptions, Progress, build_and_write
 from .sources import ReadOptions
 from .sources.files import DEFAULT_MAX_FILE_BYTES
+from .stories import DEFAULT_WINDOW_DAYS
 from .vocab import SCHEMA_HTTP, SCHEMA_HTTPS
 
 SHOWN_WARNINGS = 20
@@ -58,7 +59,7 @@ def main() -> None:
     \b
     Examples:
       kg build examples/articles          # writes output/graph.ttl, graph.html, ...
-      kg stats                            # counts, top providers and topics
+      kg stats                            # counts, top providers, topics and stories
       kg query queries/top-providers-per-topic.rq
     """
 
@@ -94,12 +95,18 @@ def main() -> None:
 @click.option("--no-view", is_flag=True, help="With --engine dask: skip graph.html.")
 @click.option("--no-store", is_flag=True,
               help="With --engine dask: skip the embedded SPARQL store.")
+@click.option("--story-window", type=click.FloatRange(min=0.0), default=DEFAULT_WINDOW_DAYS,
+              show_default=True, metavar="DAYS",
+              help="Group articles that report the same news into stories when at most this "
+                   "many days apart.")
+@click.option("--no-stories", is_flag=True, help="Do not group articles into stories.")
 @click.option("--strict", is_flag=True, help="Exit with code 1 when any input was bad.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only the summary line.")
 def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_http: bool,
                   max_file_size: int, max_list_items: int, workers: int | None, no_cache: bool,
-                  provenance: bool, engine: str, scheduler: str | None, partitioned: bool,
-                  no_view: bool, no_store: bool, strict: bool, quiet: bool) -> None:
+                  provenance: bool, story_window: float, no_stories: bool, engine: str,
+                  scheduler: str | None, partitioned: bool, no_view: bool, no_store: bool,
+                  strict: bool, quiet: bool) -> None:
     """Read article files, folders or globs and write the graph into the output folder.
 
     \b
@@ -110,6 +117,7 @@ def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_h
       kg build ../corpus --workers 4 --no-cache
       kg build examples/articles --provenance   # which file asserted a fact: GRAPH ?g
       kg build /shared/corpus --engine dask --scheduler tcp://10.0.0.5:8786
+      kg build ../corpus --story-window 7       # stories whose reports span a week
     """
     cluster = _cluster_options(engine, scheduler, partitioned, no_view, no_store)
     if scheduler and workers:
@@ -118,7 +126,8 @@ def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_h
     options = BuildOptions(base_iri=base_iri, schema=SCHEMA_HTTP if schema_http else SCHEMA_HTTPS,
                            read=ReadOptions(max_file_size, max_list_items), workers=workers,
                            cache_dir=None if no_cache else out_dir / STATE_DIR,
-                           provenance=provenance)
+                           provenance=provenance, stories=not no_stories,
+                           story_window=story_window)
     with progress_bar("Reading") as progress:
         report = build_and_write(paths, options, out_dir, progress, cluster)
     summary, warnings = report.summary, report.warnings
@@ -134,7 +143,7 @@ def build_command(paths: tuple[str, ...], out_dir: Path, base_iri: str, schema_h
         f"Read {summary['files_read']} files{_cached(summary['files_cached'], report.kept)}: "
         f"{summary['articles']} articles, "
         f"{summary['providers']} providers, {summary['topics']} topics, "
-        f"{summary['images']} images; "
+        f"{summary['images']} images, {summary['stories']} stories; "
         f"{summary['publisher_edges']} publisher, {summary['about_edges']} about, "
         f"{summary['related_edges']} related links; {summary['warnings']} warnings."
     )
@@ -237,6 +246,12 @@ def stats_command(out_dir: Path) -> None:
             for row in rows:
                 t.add_row(*(str(v) for v in row))
             console.print(t)
+    if stats.top_stories:
+        t = Table("story (earliest headline)", "outlets", "articles",
+                  title="Stories by coverage")
+        for story, outlets, articles in stats.top_stories:
+            t.add_row(story, str(outlets), str(articles))
+        console.print(t)
     console.print(f"{stats.components:,} components (largest {stats.largest_component:,} nodes), "
                   f"{stats.communities:,} communities; "
                   + ", ".join(f"{k.replace('_', ' ')}: {v:,}" for k, v in stats.dangling.items()))
@@ -394,13 +409,15 @@ def export_command(fmt: str, out_dir: Path) -> None:
               show_default=True, help="Where synthetic corpora and outputs are kept.")
 @click.option("--json-out", type=click.Path(path_type=Path), default=Path("bench.json"),
               show_default=True, help="Where the figures are written.")
+@click.option("--no-stories", is_flag=True,
+              help="Build without grouping stories, to measure what grouping costs.")
 @click.option("--engine", type=click.Choice(["local", "dask"]), default="local",
               show_default=True,
               help="dask: also time `kg build --engine dask` beside the local build.")
 @click.option("--scheduler", metavar="ADDRESS",
               help="With --engine dask: the scheduler [default: local worker processes].")
-def bench_command(articles: str, runs: int, data_dir: Path, json_out: Path, engine: str,
-                  scheduler: str | None) -> None:
+def bench_command(articles: str, runs: int, data_dir: Path, json_out: Path, no_stories: bool,
+                  engine: str, scheduler: str | None) -> None:
     """Time the build against the floor (read + C-loader YAML parse), each in a fresh process.
 
     \b
@@ -415,9 +432,10 @@ def bench_command(articles: str, runs: int, data_dir: Path, json_out: Path, engi
         os.environ[SCHEDULER_ENV] = scheduler
     sizes = [int(n.replace("_", "")) for n in articles.split(",") if n.strip()]
     rows = [bench_size(n, data_dir, runs, lambda line: click.echo(line, err=True),
-                       dask=engine == "dask") for n in sizes]
+                       dask=engine == "dask", stories=not no_stories) for n in sizes]
     _bench_table(rows, runs)
     write_text(json_out, json.dumps({"machine": machine(), "runs": runs,
+                                     "stories": not no_stories,
                                      "sizes": [r.to_dict() for r in rows]}, indent=2) + "\n")
     click.echo(f"Wrote {json_out}")
 

@@ -24,6 +24,11 @@ class NodeKind(StrEnum):
     PROVIDER = "provider"
     TOPIC = "topic"
     IMAGE = "image"
+    STORY = "story"  # articles that report the same news (kg/stories.py)
+
+    @property
+    def plural(self) -> str:
+        return "stories" if self is NodeKind.STORY else self.value + "s"
 
 
 class EdgeKind(StrEnum):
@@ -33,6 +38,7 @@ class EdgeKind(StrEnum):
     IMAGE = "image"  # article -> image
     LOGO = "logo"  # provider -> image
     BROADER = "broader"  # topic -> topic
+    STORY = "story"  # article -> story
 
 
 # Rank of a claim: higher wins a disagreement on a single-valued fact.
@@ -72,7 +78,7 @@ class Node:
 
     @property
     def label(self) -> str:
-        for name in ("headline", "name", "pref_label", "url"):
+        for name in ("headline", "name", "pref_label", "label", "url"):
             if self.get(name):
                 return str(self.get(name))
         return self.key
@@ -344,9 +350,9 @@ class KnowledgeGraph:
         return grouped
 
     def counts(self) -> dict[str, int]:
-        out = {kind.value + "s": 0 for kind in NodeKind}
+        out = {kind.plural: 0 for kind in NodeKind}
         for node in self.nodes:
-            out[node.kind.value + "s"] += 1
+            out[node.kind.plural] += 1
         for kind in EdgeKind:
             out[kind.value + "_edges"] = 0
         for edge in self.edges:

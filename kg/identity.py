@@ -154,6 +154,10 @@ class IriMinter:
     def image(self, key: str) -> str:
         return f"{self.base}image/{digest(key)}"
 
+    def story(self, key: str) -> str:
+        """A story's IRI, from its key (the IRI of its earliest member)."""
+        return f"{self.base}story/{digest(key)}"
+
     def source(self, relpath: str) -> str:
         return f"{self.base}source/{quote(relpath, safe='/-._~')}"
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from .identity import DEFAULT_BASE_IRI
 from .model import Problem
 from .sources import ReadOptions
+from .stories import DEFAULT_WINDOW_DAYS
 from .vocab import SCHEMA_HTTPS
 
 TURTLE_FILE = "graph.ttl"
@@ -34,6 +35,10 @@ class BuildOptions:
     cache_dir: Path | None = None
     # The embedded store also holds one named graph per source file (GRAPH ?g).
     provenance: bool = False
+    # Group articles that report the same news into stories (kg/stories.py), comparing
+    # articles at most this many days apart.
+    stories: bool = True
+    story_window: float = DEFAULT_WINDOW_DAYS
 
 
 @dataclass(frozen=True, slots=True)

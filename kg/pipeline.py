@@ -33,6 +33,7 @@ from .reading import Progress
 from .report import summarize, write_warnings
 from .sources import default_taxonomy, discover
 from .store import fill_store
+from .stories import articles_of, group, with_stories
 from .viz import write_html
 
 if TYPE_CHECKING:
@@ -106,6 +107,8 @@ def _build(plan: incremental.Full, progress: Progress | None
         minter = IriMinter(options.base_iri)
         ctx, articles = prepare(records)
         graph = merge(articles, ctx, minter)
+        if options.stories:
+            graph = with_stories(graph, group(articles_of(graph), options.story_window))
     problems.extend(ctx.problems)
     problems.sort(key=lambda p: (p.source, p.line or 0, p.field or ""))
     return (Build(graph, problems, len(files) - ignored, ignored, options, reads.cached), reads,

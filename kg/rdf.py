@@ -80,6 +80,13 @@ IMAGE_FACTS = {
     "height": ("schema:height", _INTEGER),
     "caption": ("schema:caption", _STRING),
 }
+STORY_FACTS = {
+    "label": (RDFS.label, _STRING),
+    "first": (KG.firstPublished, _DATETIME),
+    "last": (KG.lastPublished, _DATETIME),
+    "outlets": (KG.outletCount, _INTEGER),
+    "size": (KG.articleCount, _INTEGER),
+}
 TOPIC_MULTI = {"alt_labels": SKOS.altLabel, "keywords": KG.keyword, "hashtags": KG.hashtag}
 EDGE_PREDICATES = {
     EdgeKind.PUBLISHER: "schema:publisher",
@@ -88,14 +95,16 @@ EDGE_PREDICATES = {
     EdgeKind.IMAGE: "schema:image",
     EdgeKind.LOGO: "schema:logo",
     EdgeKind.BROADER: SKOS.broader,
+    EdgeKind.STORY: KG.story,
 }
 FACTS = {NodeKind.ARTICLE: ARTICLE_FACTS, NodeKind.PROVIDER: PROVIDER_FACTS,
-         NodeKind.TOPIC: TOPIC_FACTS, NodeKind.IMAGE: IMAGE_FACTS}
+         NodeKind.TOPIC: TOPIC_FACTS, NodeKind.IMAGE: IMAGE_FACTS, NodeKind.STORY: STORY_FACTS}
 CLASSES = {
     NodeKind.ARTICLE: ("schema:NewsArticle",),
     NodeKind.PROVIDER: ("schema:NewsMediaOrganization", "schema:Organization"),
     NodeKind.TOPIC: (SKOS.Concept,),
     NodeKind.IMAGE: ("schema:ImageObject",),
+    NodeKind.STORY: (KG.Story,),
 }
 
 

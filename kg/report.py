@@ -55,7 +55,8 @@ def stats_markdown(stats: Stats) -> str:
     sections = [("Top providers", ("provider", "articles"), stats.top_providers),
                 ("Top topics", ("topic", "articles"), stats.top_topics),
                 ("Most linked articles", ("article", "linked from"), stats.most_linked_articles),
-                ("Topic pairs", ("topic", "topic", "articles"), stats.topic_pairs)]
+                ("Topic pairs", ("topic", "topic", "articles"), stats.topic_pairs),
+                ("Stories by coverage", ("story", "outlets", "articles"), stats.top_stories)]
     for title, header, rows in sections:
         lines += ["", f"## {title}", "", "| " + " | ".join(header) + " |",
                   "|" + " --- |" * len(header)]

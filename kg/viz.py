@@ -52,6 +52,7 @@ class View:
     edges: list[dict] = field(default_factory=list)
     catalogue: list[dict] = field(default_factory=list)
     clusters: dict[str, dict] = field(default_factory=dict)
+    stories: list[dict] = field(default_factory=list)
     total: dict[str, int] = field(default_factory=dict)
     shown: dict[str, int] = field(default_factory=dict)
 
@@ -94,6 +95,7 @@ class _Facts:
     related: dict[str, list[str]] = field(default_factory=dict)
     images: dict[str, str] = field(default_factory=dict)
     articles: dict[str, int] = field(default_factory=dict)
+    story: dict[str, str] = field(default_factory=dict)  # article -> its story's IRI
 
     @classmethod
     def of(cls, graph: KnowledgeGraph) -> _Facts:
@@ -114,6 +116,8 @@ class _Facts:
         for e in graph.edges:
             if e.kind is EdgeKind.IMAGE and e.source not in facts.images:
                 facts.images[e.source] = str(graph.by_iri[e.target].get("content_url") or "")
+            elif e.kind is EdgeKind.STORY:
+                facts.story[e.source] = e.target
         return facts
 
     def importance(self, node: Node) -> float:
@@ -129,6 +133,7 @@ def build_view(graph: KnowledgeGraph, max_nodes: int = DEFAULT_MAX_NODES) -> Vie
     keep = _budget(facts, max_nodes)
     view = View(total=_count(facts.nodes))
     view.catalogue, index = _catalogue(facts)
+    view.stories = _stories(facts, view.catalogue, index)
     view.clusters = _clusters(facts, keep, index)
     ranked = sorted((n for n in facts.nodes if n.iri in keep),
                     key=lambda n: (_KIND_ORDER[n.kind], -facts.importance(n), n.iri))
@@ -212,6 +217,26 @@ def _catalogue(facts: _Facts) -> tuple[list[dict], dict[str, int]]:
             entry["a"] = ", ".join(node.all("alt_labels"))
         entries.append(entry)
     return entries, index
+
+
+def _stories(facts: _Facts, catalogue: list[dict], index: dict[str, int]) -> list[dict]:
+    """Each story, most outlets first: label, first and last dates, outlets, members by date;
+    each member's catalogue entry gets `s`, its story's position."""
+    members: dict[str, list[int]] = {}
+    for article, story in facts.story.items():
+        members.setdefault(story, []).append(index[article])
+    stories = []
+    for iri, ids in members.items():
+        node = facts.graph.by_iri[iri]
+        ids.sort(key=lambda i: (_timestamp(facts.graph.by_iri[catalogue[i]["id"]]), i))
+        stories.append({"l": node.label, "f": node.get("first").date().isoformat(),
+                        "z": node.get("last").date().isoformat(), "n": node.get("outlets"),
+                        "m": ids})
+    stories.sort(key=lambda s: (-s["n"], -len(s["m"]), s["f"], s["l"]))
+    for position, story in enumerate(stories):
+        for i in story["m"]:
+            catalogue[i]["s"] = position
+    return stories
 
 
 def _clusters(facts: _Facts, keep: set[str], index: dict[str, int]) -> dict[str, dict]:
@@ -305,6 +330,8 @@ def _options() -> dict:
 def _panel(view: View) -> str:
     """The legend, counts, search, filters and details panel, with the data they read."""
     counts = ", ".join(f"{view.total[k]:,} {k}s" for k in view.total)
+    if view.stories:
+        counts += f"; {len(view.stories):,} stories told by 2 articles or more"
     legend = "".join(
         f"<label class='kg-legend'><input type='checkbox' data-kind='{k.value}' checked>"
         f"<span class='kg-swatch kg-{s['shape']}' style='background:{s['color']}'></span>"
@@ -325,6 +352,7 @@ def _panel(view: View) -> str:
                    if hidden else "") + " The full graph is in graph.ttl.</p>")
     dates = sorted(e["d"] for e in view.catalogue if e.get("d"))
     data = json.dumps({"catalogue": view.catalogue, "clusters": view.clusters,
+                       "stories": view.stories,
                        "dates": [dates[0], dates[-1]] if dates else ["", ""],
                        "drawThreshold": DRAW_THRESHOLD, "labelChars": LABEL_CHARS,
                        "article": {"color": STYLE[NodeKind.ARTICLE]["color"],

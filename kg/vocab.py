@@ -26,6 +26,12 @@ class KG(DefinedNamespace):
     keyword: str  # a topic's matching keyword
     hashtag: str  # a topic's hashtag
     SourceFile: str  # an input file that asserted facts
+    Story: str  # articles that report the same news
+    story: str  # article -> story, rdfs:subPropertyOf dcterms:isPartOf
+    firstPublished: str  # a story's earliest article's date
+    lastPublished: str  # a story's latest article's date
+    outletCount: str  # how many distinct providers published a story's articles
+    articleCount: str  # how many articles a story has
 
 
 def prefixes(schema: str = SCHEMA_HTTPS) -> dict[str, str]:

@@ -135,7 +135,7 @@ def test_corpus_with_bad_files_gives_the_local_bytes_and_warnings(cluster, corpu
     assert reads and {task["worker"] for task in reads} <= set(cluster.worker_pids())
     kinds = {re.sub(r"-[0-9a-f]{12}$", "", task["key"][0]) for task in stream}
     assert {"kg-read", "kg-extract", "kg-finish", "kg-freeze", "kg-write",
-            "kg-url-table", "kg-view"} <= kinds
+            "kg-url-table", "kg-view", "kg-stories"} <= kinds
     assert os.getpid() not in cluster.worker_pids().values()
 
 

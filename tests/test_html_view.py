@@ -228,6 +228,29 @@ def test_details_panel_of_an_article_and_a_topic(corpus_build, corpus_out):
 
 
 @pytest.mark.corpus
+def test_a_story_lists_its_other_reports_one_click_away(corpus_build, corpus_out):
+    graph = corpus_build.graph
+    widest = max(graph.nodes_of(NodeKind.STORY), key=lambda n: (n.get("outlets"), n.iri))
+    members = {e.source for e in graph.edges if e.kind is EdgeKind.STORY and e.target == widest.iri}
+    with open_offline(corpus_out / "graph.html") as opened:
+        page = opened.page
+        wait_ready(page)
+        assert page.inner_text("#kg-stories li .kg-go") == " ".join(widest.get("label").split())
+        page.click("#kg-stories li .kg-go")  # opens the story's earliest article
+        opened_title = page.inner_text("#kg-details h2")
+        assert opened_title == " ".join(widest.get("label").split())
+        heading = page.inner_text("#kg-story h3")
+        assert heading == f"Also reported by {widest.get('outlets') - 1} other outlets"
+        others = page.eval_on_selector_all("#kg-story li .kg-go", "els => els.map(e => e.textContent)")
+        assert len(others) == len(members) - 1
+        assert set(others) <= {" ".join(graph.by_iri[m].label.split()) for m in members}
+        page.click("#kg-story li .kg-go")
+        assert page.inner_text("#kg-details h2") == others[0]
+        assert page.is_visible("#kg-story")  # the other report's panel shows the story too
+        assert opened.requests == [] and opened.errors == []
+
+
+@pytest.mark.corpus
 def test_aggregated_articles_are_listed_and_expand(corpus_build, corpus_out):
     with open_offline(corpus_out / "graph.html") as opened:
         page = opened.page

@@ -32,7 +32,34 @@ def corpus(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("incremental") / "articles"
     write_corpus(folder, FILES, seed=3)
     (folder / "broken.md").write_text("---\ntitle: [unclosed\n---\n", "utf-8")
+    for name, title, day in STORY_FILES:
+        (folder / f"{name}.md").write_text(story_file(name, title, day), "utf-8")
     return folder
+
+
+# Two stories: three outlets' copies of one headline, and two outlets' of another.
+STORY_FILES = [("story-a", "Quantum chip maker Qubitron raises 90 million in Series C", 2),
+               ("story-b", "Quantum chip maker Qubitron raises 90 million in Series C", 3),
+               ("story-c", "Qubitron, a quantum chip maker, raises 90 million in Series C", 3),
+               ("story-d", "Harbour city bans facial recognition in its schools", 9),
+               ("story-e", "Harbour city bans facial recognition in its schools", 10)]
+
+
+def story_file(name: str, title: str, day: int) -> str:
+    return (f"---\ntitle: {title}\nexcerpt: What {name} says of it.\n"
+            f"publishedDateTime: 2021-03-{day:02d}T10:00:00Z\n"
+            f"webUrl: https://{name}.example.net/news/{name}\n"
+            f"provider:\n  name: {name}\n  domain: {name}.example.net\n---\n")
+
+
+def story_path(work: Path, name: str) -> Path:
+    return work / f"{name}.md"
+
+
+def joined(work: Path) -> None:
+    replace_line(first_file(work), "title:", f"title: {STORY_FILES[0][1]}\n")
+    replace_line(first_file(work), "publishedDateTime:",
+                 "publishedDateTime: 2021-03-04 09:00:00+00:00\n")
 
 
 def kg_build(*args: str) -> subprocess.CompletedProcess:
@@ -102,6 +129,14 @@ WAYS = {
     "topics dropped": (lambda w: replace_line(first_file(w), "topics:", "subjects:\n"),
                        incremental.Patch, "patched"),
     # Other files' related links resolve through an article's URL: no patch is safe.
+    # Stories: an article joins one, leaves one, or its leaving ends one.
+    "story joined": (joined, incremental.Patch, "patched"),
+    "story left": (lambda w: replace_line(story_path(w, "story-b"), "title:",
+                                          "title: Something else entirely\n"),
+                   incremental.Patch, "patched"),
+    "story gone": (lambda w: replace_line(story_path(w, "story-e"), "title:",
+                                          "title: Something else entirely\n"),
+                   incremental.Patch, "patched"),
     "url": (lambda w: replace_line(first_file(w), "webUrl:",
                                    "webUrl: https://elsewhere.example.com/moved\n"),
             incremental.Patch, "full"),
@@ -326,3 +361,8 @@ def test_the_store_holds_every_line_it_is_made_from(corpus, tmp_path, monkeypatc
     store.fill_store(out, provenance)
     assert store_lines(out) == whole
     assert not list(out.glob(".load-*")), "pieces were left behind"
+
+
+def test_the_corpus_has_the_stories_the_story_ways_edit(corpus):
+    stories = kg.build([corpus]).graph.nodes_of(kg.NodeKind.STORY)
+    assert sorted(s.get("size") for s in stories) == [2, 3]

@@ -161,6 +161,45 @@ def test_most_linked_related_articles(corpus_answers, truth):
 
 
 @pytest.mark.corpus
+def test_stories_by_coverage(corpus_answers, corpus_build):
+    """Every story, most outlets first, with the counts the graph holds for it."""
+    from kg import EdgeKind, NodeKind
+
+    graph = corpus_build.graph
+    articles: dict[str, int] = {}
+    for edge in graph.edges:
+        if edge.kind is EdgeKind.STORY:
+            articles[edge.target] = articles.get(edge.target, 0) + 1
+    rows, _ = corpus_answers["stories-by-coverage"]
+    assert [(r["story"], r["label"], int(r["outlets"]), int(r["articles"])) for r in rows] == \
+        sorted(((n.iri, n.get("label"), n.get("outlets"), articles[n.iri])
+                for n in graph.nodes_of(NodeKind.STORY)),
+               key=lambda t: (-t[2], -t[3], graph.by_iri[t[0]].get("first"), t[0]))
+    assert int(rows[0]["outlets"]) >= 25  # the Power Apps exposure of August 2021
+
+
+@pytest.mark.corpus
+def test_outlets_that_republish(corpus_answers, corpus_build):
+    """Pairs of outlets (by domain) and the number of stories both have an article in."""
+    from collections import Counter
+    from itertools import combinations
+
+    from kg import EdgeKind
+
+    graph = corpus_build.graph
+    domain = {e.source: graph.by_iri[e.target].get("domain") for e in graph.edges
+              if e.kind is EdgeKind.PUBLISHER}
+    outlets: dict[str, set[str]] = {}
+    for edge in graph.edges:
+        if edge.kind is EdgeKind.STORY and domain.get(edge.source):
+            outlets.setdefault(edge.target, set()).add(domain[edge.source])
+    expected = Counter(pair for held in outlets.values() for pair in combinations(sorted(held), 2))
+    rows, _ = corpus_answers["outlets-that-republish"]
+    assert {(r["outlet1"], r["outlet2"]): int(r["stories"]) for r in rows} == dict(expected)
+    assert [int(r["stories"]) for r in rows] == sorted(expected.values(), reverse=True)
+
+
+@pytest.mark.corpus
 def test_counts_by_kind(corpus_answers, truth):
     rows, _ = corpus_answers["counts-by-kind"]
     got = {r["kind"]: int(r["nodes"]) for r in rows}

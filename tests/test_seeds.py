@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from kg import NodeKind
+
 PREFIXES = """
 PREFIX schema: <https://schema.org/>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
@@ -81,3 +83,13 @@ def test_mojibake_repaired_with_a_notice(seeds_build):
     assert titles == [("GE Healthcare Unveils New AI and Digital Technologies and Solutions to "
                        "Help Solve Healthcare’s Most Pressing Problems",)]
     assert [p.kind for p in seeds_build.problems] == ["mojibake"]
+
+
+def test_plain_text_headline_is_its_first_sentence_shortened(seeds_build):
+    """Seed 001 has no heading nor title-like first line: its first sentence, cut at a word."""
+    [plain] = [n for n in seeds_build.graph.nodes_of(NodeKind.ARTICLE)
+               if n.key == "file:001_e5b2dbdb6bf38a25.txt"]
+    headline = plain.get("headline")
+    assert headline.startswith("The intersection of Artificial Intelligence (AI) and healthcare")
+    assert headline.endswith("…") and len(headline) <= 91
+    assert not headline[:-1].endswith(" ")

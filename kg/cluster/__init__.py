@@ -130,6 +130,8 @@ class _Build:
                  for i, read in enumerate(reads)]
         graphs, found = self._merge(reads, self._identities(reads))
         del reads  # the scheduler keeps what the tasks still need, and how to make it again
+        if self.options.stories:
+            graphs = self._stories(graphs)
         view = self._task(tasks.write_view, str(self.out / HTML_FILE), self.nodes.base,
                           *[self._task(tasks.view_part, graph, name="view-part", index=(j,))
                             for j, graph in enumerate(graphs)],
@@ -180,6 +182,18 @@ class _Build:
                          for k in parts],
                        name="freeze", index=(j,)) for j in parts]
         return graphs, found
+
+    def _stories(self, graphs: list[Future]) -> list[Future]:
+        """Each part's graph with its share of the stories, grouped in one task from every
+        part's articles (a few short fields each), as the local build groups them."""
+        task = self._task
+        told = task(tasks.stories_of, self.options.story_window, self.nodes.base, self.nodes,
+                    *[task(tasks.story_inputs, graph, name="story-inputs", index=(j,))
+                      for j, graph in enumerate(graphs)],
+                    name="stories")
+        return [task(tasks.with_part_stories, graph,
+                     task(tasks.pick, told, j, name="part-stories", index=(j,)),
+                     name="with-stories", index=(j,)) for j, graph in enumerate(graphs)]
 
     def _write(self, graphs: list[Future]) -> tuple[list[Future], list[Future]]:
         """Each node part's files, then the source files' blocks by source part; the tasks

@@ -15,12 +15,13 @@ from pathlib import Path
 
 from ..extract import ExtractContext, Taxonomy, claims, finish
 from ..fileio import atomic_path
-from ..graph import Edge, GraphBuilder, KnowledgeGraph, Node
+from ..graph import Edge, GraphBuilder, KnowledgeGraph, Node, NodeKind
 from ..identity import IriMinter, article_key
 from ..isolation import no_gc_passes
 from ..model import ArticleRecord, OrganizationRecord, Problem, Record, TopicRecord
 from ..rdf import NODE, SCHEME, TripleWriter, turtle_from_ntriples
 from ..sources import InputFile, ReadOptions, default_taxonomy, read_file
+from ..stories import StoryArticle, articles_of, group, with_stories
 from ..viz import write_html
 from .parts import NodeParts, SourceParts, bucket
 
@@ -152,6 +153,44 @@ def freeze_part(mine: GraphBuilder, *spilled: GraphBuilder) -> KnowledgeGraph:
         for piece in spilled:
             mine.absorb(piece)
         return mine.freeze()
+
+
+def story_inputs(graph: KnowledgeGraph) -> tuple[list[StoryArticle], list[Node]]:
+    """What story grouping needs of this part: its articles as grouping reads them, and their
+    nodes with only their identity and files (what a story's node and edges are made of)."""
+    return articles_of(graph), [replace(node, facts={}, multi={})
+                                for node in graph.nodes_of(NodeKind.ARTICLE)]
+
+
+PartStories = tuple[list[Node], list[Edge]]
+
+
+def stories_of(window_days: float, base: str, parts: NodeParts,
+               *inputs: tuple[list[StoryArticle], list[Node]]) -> list[PartStories]:
+    """The stories of every article, grouped once as the local build groups them, cut by part:
+    the story nodes to the stories' part, each member's edge to its article's part."""
+    articles = [record for records, _ in inputs for record in records]
+    members = sorted((node for _, nodes in inputs for node in nodes), key=lambda n: n.iri)
+    told = with_stories(KnowledgeGraph(members, [], IriMinter(base)),
+                        group(articles, window_days))
+    cut: list[PartStories] = [([], []) for _ in range(parts.count)]
+    for node in told.nodes_of(NodeKind.STORY):
+        cut[parts.of(node.iri)][0].append(node)
+    for edge in told.edges:
+        cut[parts.of(edge.source)][1].append(edge)
+    return cut
+
+
+def with_part_stories(graph: KnowledgeGraph, stories: PartStories) -> KnowledgeGraph:
+    """This part's graph with its share of the stories: nodes by IRI, edges by subject, kind
+    and object, as the local build orders them."""
+    nodes, edges = stories
+    if not nodes and not edges:
+        return graph
+    return KnowledgeGraph(sorted([*graph.nodes, *nodes], key=lambda n: n.iri),
+                          sorted([*graph.edges, *edges],
+                                 key=lambda e: (e.source, e.kind.value, e.target)),
+                          graph.minter)
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,6 +5,7 @@
   var data = JSON.parse(document.getElementById('kg-data').textContent);
   var cat = data.catalogue;
   var clusters = data.clusters;
+  var stories = data.stories || [];
   var MIN_PX = data.drawThreshold;
   var MAX_PX = {topic: 16, other: 13};  // pixels no label grows past, however far one zooms
   var FOCUS_PX = 12;      // the clicked node and its neighbours are labelled at least this large
@@ -274,11 +275,55 @@
       part[1].forEach(function (j) { var li = el('li'); li.appendChild(goButton(j)); ul.appendChild(li); });
       body.appendChild(ul);
     });
+    if (e.s !== undefined) storyPart(e);
     var i = indexOf[e.id];
     if (clusterOf[i] && !nodes.get(e.id)) {
       body.appendChild(el('p', 'Not drawn: aggregated in "' + info(clusterOf[i]).title + '".', 'kg-note'));
     }
   }
+  // The story an article belongs to: the other outlets' reports of it, each one click away.
+  function storyPart(e) {
+    var story = stories[e.s], self = indexOf[e.id];
+    var own = e.p.length ? e.p[0] : -1;
+    var others = story.m.filter(function (j) { return j !== self; });
+    var outlets = {};
+    others.forEach(function (j) { cat[j].p.forEach(function (p) { if (p !== own) outlets[p] = true; }); });
+    var n = Object.keys(outlets).length;
+    var box = el('section', undefined, 'kg-story');
+    box.id = 'kg-story';
+    box.appendChild(el('h3', n ? 'Also reported by ' + n + (n === 1 ? ' other outlet' : ' other outlets')
+                              : 'Also published again by this outlet'));
+    box.appendChild(el('p', 'Story: "' + story.l + '", ' + story.m.length + ' articles, ' +
+                             story.f + (story.z !== story.f ? ' to ' + story.z : '') + '.', 'kg-date'));
+    var ul = el('ul');
+    others.forEach(function (j) {
+      var li = el('li');
+      li.appendChild(el('span', cat[j].d + ' ' + names(cat[j].p), 'kg-date'));
+      li.appendChild(document.createTextNode(' '));
+      li.appendChild(goButton(j));
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+    body.appendChild(box);
+  }
+  // The stories with the widest coverage, in the side panel: each opens its earliest article.
+  (function storyList() {
+    var holder = document.getElementById('kg-stories');
+    if (!holder || !stories.length) return;
+    holder.appendChild(el('h3', 'Stories by coverage'));
+    var ol = el('ol');
+    stories.slice(0, 5).forEach(function (s) {
+      var li = el('li');
+      var b = el('button', s.l, 'kg-go');
+      b.type = 'button';
+      b.title = s.n + ' outlets, ' + s.m.length + ' articles, ' + s.f;
+      b.addEventListener('click', function () { go(s.m[0]); });
+      li.appendChild(b);
+      li.appendChild(el('span', ' ' + s.n + ' outlets', 'kg-date'));
+      ol.appendChild(li);
+    });
+    holder.appendChild(ol);
+  })();
   function close() {
     details.hidden = true;
     delete details.dataset.node;

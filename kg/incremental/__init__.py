@@ -23,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 
 from .. import store
-from ..extract import ExtractContext
+from ..extract import ExtractContext, Reach
 from ..graph import KnowledgeGraph
 from ..identity import IriMinter
 from ..options import (
@@ -38,6 +38,7 @@ from ..options import (
 )
 from ..reading import Progress
 from ..sources import InputFile
+from ..stories import story_subjects
 from . import lines as lines_of
 from . import reads as reads_of
 from . import turtle as turtle_of
@@ -110,7 +111,7 @@ class Full:
         """graph.nt and graph.nq into the output folder."""
         assert self.out is not None
         made = lines_of.write_in_full(graph, self.out, self.options.schema)
-        return replace(made, inputs=_inputs(self.files, reads))
+        return replace(made, inputs=_inputs(self.files, reads), stories=story_subjects(graph))
 
     def write_turtle(self, lines: Lines) -> Path:
         assert self.out is not None
@@ -154,11 +155,15 @@ class Patch(Full):
         assert self.out is not None
         reach = lines_of.reached_since(self.previous.lines.inputs, self.files, reads, ctx,
                                        minter)
+        stories = story_subjects(graph)
+        if reach is not None and (stories or self.previous.lines.stories):
+            # A changed article can join, leave or regroup stories of unchanged articles.
+            reach = reach | Reach(set(stories | self.previous.lines.stories), set(), False)
         made = None if reach is None else lines_of.patch(
             graph, self.out, self.options.schema, reach, self.previous.lines.layout)
         if made is None:
             return super().write_lines(graph, reads, ctx, minter)
-        return replace(made, inputs=_inputs(self.files, reads))
+        return replace(made, inputs=_inputs(self.files, reads), stories=stories)
 
     def fill_store(self, lines: Lines) -> Path:
         assert self.out is not None

@@ -82,6 +82,9 @@ class Lines:
     pieces: tuple[tuple[bool, int, int], ...] | None = None
     delta: Delta | None = None
     inputs: dict[str, str] = field(default_factory=dict)  # content hash by file key
+    # The subjects whose lines stories shape (story nodes, their members): any rebuild that
+    # changes an article makes them again, since a changed article can regroup others.
+    stories: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
