@@ -158,10 +158,15 @@ def group(articles: Iterable[StoryArticle], window_days: float = DEFAULT_WINDOW_
     for d in docs:
         _read(d)
     rarity = _rarity(docs)
-    proper = _proper(docs)
     for d in docs:
         d.lead_weight, d.word_weight = _weight(d.leads, rarity), _weight(d.words, rarity)
     pairs = _candidates(docs, window_days)
+    # What names a thing is learnt from the candidates' excerpts: most articles where
+    # stories are many, and little work where they are few.
+    candidates = [docs[i] for i in sorted({i for pair in pairs for i in pair})]
+    for d in candidates:
+        _read_names(d)
+    proper = _proper(candidates)
     similar: dict[tuple[int, int], float] = {}
     for i, j in pairs:
         a, b = docs[i], docs[j]
@@ -225,7 +230,13 @@ def _doc(article: StoryArticle) -> _Doc:
 
 
 def _read(d: _Doc) -> None:
-    """The title's names, the excerpt's words and their case."""
+    """The excerpt's words, which every article's give their rarity."""
+    description = unicodedata.normalize("NFKC", d.article.description[:EXCERPT_CHARS])
+    d.words = d.leads | _stems(_WORD.findall(description.casefold().replace("’", "'")))
+
+
+def _read_names(d: _Doc) -> None:
+    """The title's names and the case of the excerpt's words: for candidates only."""
     raw = unicodedata.normalize("NFKC", _SUFFIX.sub("", d.article.headline.strip())
                                 or d.article.headline).replace("’", "'")
     names, shaped = set(), set()
@@ -246,7 +257,6 @@ def _read(d: _Doc) -> None:
     tokens = set(_WORD.findall(description))
     capital = {t for t in tokens if t[0].isupper()}.difference(_INITIAL.findall(description))
     d.names, d.shaped = frozenset(names), frozenset(shaped)
-    d.words = d.leads | _stems(_WORD.findall(description.casefold().replace("’", "'")))
     d.capital = _stems(t.casefold() for t in capital)
     d.lower = _stems(t for t in tokens if t[0].islower())
 
