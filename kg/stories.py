@@ -5,7 +5,7 @@ different outlets' reports of one event within a few days), grouped after the me
     graph = with_stories(graph, stories)                 # Story nodes, article -> story edges
 
 How two articles are judged to tell one story:
-- *blocking*: candidates share a title word that is rare within the date window (a word in
+- *blocking*: candidates share two title words that are rare within the date window (a word in
   more than `MAX_POSTINGS` titles of one window is treated as a common word there), and their
   dates are at most `window_days` apart, so the work grows with the number of articles, not
   with its square;
@@ -35,6 +35,7 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -132,10 +133,14 @@ class _Doc:
     leads: frozenset[str]  # title words that can make a candidate pair
     markers: frozenset[str]
     months: frozenset[str]
-    words: frozenset[str]  # title and excerpt words
-    names: frozenset[str]  # title words that may name something: capitalised, or numbers
-    shaped: frozenset[str]  # title words shaped like names whatever the text: LLaMA, EU, M365
-    cases: tuple[tuple[str, bool], ...]  # excerpt words not opening a sentence: capitalised?
+    # Read by `_read`:
+    words: frozenset[str] = frozenset()  # title and excerpt words
+    names: frozenset[str] = frozenset()  # title words that may name something: capitalised
+    shaped: frozenset[str] = frozenset()  # title words shaped as names: LLaMA, EU, M365, 38
+    capital: frozenset[str] = frozenset()  # excerpt words capitalised, not opening a sentence
+    lower: frozenset[str] = frozenset()  # excerpt words in lower case
+    lead_weight: float = 0.0  # of `leads` and of `words`, by rarity
+    word_weight: float = 0.0
 
 
 def group(articles: Iterable[StoryArticle], window_days: float = DEFAULT_WINDOW_DAYS
@@ -150,12 +155,22 @@ def group(articles: Iterable[StoryArticle], window_days: float = DEFAULT_WINDOW_
     [('ex:a', 'ex:b')]
     """
     docs = sorted((_doc(a) for a in articles), key=lambda d: (d.day, d.article.iri))
+    for d in docs:
+        _read(d)
     rarity = _rarity(docs)
-    proper = _proper(docs)
+    for d in docs:
+        d.lead_weight, d.word_weight = _weight(d.leads, rarity), _weight(d.words, rarity)
     pairs = _candidates(docs, window_days)
+    # What names a thing is learnt from the candidates' excerpts: most articles where
+    # stories are many, and little work where they are few.
+    candidates = [docs[i] for i in sorted({i for pair in pairs for i in pair})]
+    for d in candidates:
+        _read_names(d)
+    proper = _proper(candidates)
     similar: dict[tuple[int, int], float] = {}
     for i, j in pairs:
-        score = _similarity(docs[i], docs[j], rarity, proper)
+        a, b = docs[i], docs[j]
+        score = _similarity(a, b, rarity, proper)
         if score is not None:
             similar[(i, j)] = score
     return _stories(docs, similar, window_days)
@@ -196,71 +211,82 @@ def _normal(text: str) -> str:
 
 
 _YEAR = re.compile(r"(19|20)\d\d")
-# Just before a word that opens a sentence: the text's start, or an end of sentence.
-_OPENS = re.compile(r"(?:^|[.!?:]['\"’”)]*)\s*$")
+# A word that opens a sentence: at the text's start or after an end of sentence.
+_INITIAL = re.compile(r"(?:^|[.!?:]['\"’”)]*\s+)([^\W_]+(?:['’.][^\W_]+)*)")
 _SUFFIX = re.compile(r"\s+[|\-–—]\s+[^|\-–—]{2,40}$")  # " - The Outlet", " | Site name"
 
 
 def _doc(article: StoryArticle) -> _Doc:
     raw = unicodedata.normalize("NFKC", _SUFFIX.sub("", article.headline.strip())
-                                or article.headline)
-    title = raw.casefold().replace("’", "'")
-    words = _WORD.findall(title)
-    markers = set()
-    months = set()
-    for w in words:
-        if w in _MONTHS:
-            months.add(_MONTHS[w])
-            markers.add(_MONTHS[w])
-        elif w in _NUMBER_WORDS:
-            markers.add(_NUMBER_WORDS[w])
-        for number in _NUMBER.findall(w):
-            markers.add(str(int(number)))
-    leads = frozenset(_stems(words))
+                                or article.headline).replace("’", "'")
+    folded = raw.casefold()
+    words = _WORD.findall(folded)
+    months = frozenset(_MONTHS[w] for w in words if w in _MONTHS)
+    markers = {str(int(n)) for n in _NUMBER.findall(folded)} | months
+    markers.update(_NUMBER_WORDS[w] for w in words if w in _NUMBER_WORDS)
+    date = article.date_published
+    day = date.timestamp() / 86400 if date is not None else 0.0
+    return _Doc(article, day, " ".join(words), _stems(words), frozenset(markers), months)
+
+
+def _read(d: _Doc) -> None:
+    """The excerpt's words, which every article's give their rarity."""
+    description = unicodedata.normalize("NFKC", d.article.description[:EXCERPT_CHARS])
+    d.words = d.leads | _stems(_WORD.findall(description.casefold().replace("’", "'")))
+
+
+def _read_names(d: _Doc) -> None:
+    """The title's names and the case of the excerpt's words: for candidates only."""
+    raw = unicodedata.normalize("NFKC", _SUFFIX.sub("", d.article.headline.strip())
+                                or d.article.headline).replace("’", "'")
     names, shaped = set(), set()
-    for w in _WORD.findall(raw.replace("’", "'")):
-        stem = next(iter(_stems([w.casefold()])), None)
-        if stem is None:
+    for w in _WORD.findall(raw):
+        if w.islower():
+            continue
+        stem = _stem(w.casefold())
+        if not stem:
             continue
         if stem.isdigit():
             if not _YEAR.fullmatch(stem):
                 shaped.add(stem)  # "38 million", "18 colleges", "Snapdragon 888"
         elif w[0].isupper():
             names.add(stem)
-            if len(w) > 1 and (w.isupper() or any(c.isupper() for c in w[1:])):
+            if len(w) > 1 and not w[1:].islower():
                 shaped.add(stem)
-    description = unicodedata.normalize("NFKC", article.description[:EXCERPT_CHARS])
-    cases = tuple((stem, match.group()[0].isupper())
-                  for match in _WORD.finditer(description)
-                  if match.start() and not _OPENS.search(description, 0, match.start())
-                  for stem in _stems([match.group().casefold()]) if not stem.isdigit())
-    excerpt = _WORD.findall(description.casefold().replace("’", "'"))
-    text = leads | frozenset(_stems(excerpt))
-    date = article.date_published
-    day = date.timestamp() / 86400 if date is not None else 0.0
-    return _Doc(article, day, " ".join(words), leads, frozenset(markers), frozenset(months),
-                text, frozenset(names), frozenset(shaped), cases)
+    description = unicodedata.normalize("NFKC", d.article.description[:EXCERPT_CHARS])
+    tokens = set(_WORD.findall(description))
+    capital = {t for t in tokens if t[0].isupper()}.difference(_INITIAL.findall(description))
+    d.names, d.shaped = frozenset(names), frozenset(shaped)
+    d.capital = _stems(t.casefold() for t in capital)
+    d.lower = _stems(t for t in tokens if t[0].islower())
 
 
 def _proper(docs: list[_Doc]) -> frozenset[str]:
-    """Words that name something: mostly capitalised where they do not open a sentence."""
+    """Words that name something: in more than twice as many excerpts capitalised (where
+    they do not open a sentence) as in lower case."""
     upper: Counter[str] = Counter()
     lower: Counter[str] = Counter()
     for d in docs:
-        for stem, capital in d.cases:
-            (upper if capital else lower)[stem] += 1
-    return frozenset(w for w, n in upper.items() if n > 2 * lower[w])
+        upper.update(d.capital)
+        lower.update(d.lower)
+    return frozenset(w for w, n in upper.items() if n > 2 * lower[w] and not w.isdigit())
 
 
-def _stems(words: Iterable[str]) -> Iterable[str]:
-    """Words as compared: stop words dropped, "38m" as "38", the rest cut to `STEM` letters
-    ("exposes", "exposed" and "exposure" alike: a crude stemmer, but one with no language
-    data to ship, and the markers check keeps numbers apart)."""
-    for w in words:
-        if w in _STOP or (len(w) < 2 and not w.isdigit()):
-            continue
-        number = _NUMBER.match(w)
-        yield number.group() if number else w[:STEM]
+@lru_cache(maxsize=1 << 20)
+def _stem(word: str) -> str:
+    """A casefolded word as compared: "" for a stop word, "38m" as "38", the rest cut to
+    `STEM` letters ("exposes", "exposed" and "exposure" alike: a crude stemmer, but one with
+    no language data to ship, and the markers check keeps numbers apart)."""
+    if word in _STOP or (len(word) < 2 and not word.isdigit()):
+        return ""
+    number = _NUMBER.match(word)
+    return number.group() if number else word[:STEM]
+
+
+def _stems(words: Iterable[str]) -> frozenset[str]:
+    found = set(map(_stem, words))
+    found.discard("")
+    return frozenset(found)
 
 
 def _rarity(docs: list[_Doc]) -> dict[str, float]:
@@ -270,14 +296,15 @@ def _rarity(docs: list[_Doc]) -> dict[str, float]:
     return {w: math.log(total / c) for w, c in counts.items()}
 
 
-def _candidates(docs: list[_Doc], window: float) -> set[tuple[int, int]]:
-    """Pairs (i < j, by date) sharing a title word that is rare within their window."""
+def _candidates(docs: list[_Doc], window: float) -> list[tuple[int, int]]:
+    """Pairs (i < j, by date) sharing at least two title words that are rare within their
+    window, in order."""
     postings: dict[str, list[int]] = defaultdict(list)
     for i, d in enumerate(docs):
         for w in d.leads:
             postings[w].append(i)
     days = [d.day for d in docs]
-    pairs: set[tuple[int, int]] = set()
+    later: list[list[int]] = [[] for _ in docs]  # for each doc, later docs sharing a word
     for ids in postings.values():
         if len(ids) < 2:
             continue
@@ -288,8 +315,9 @@ def _candidates(docs: list[_Doc], window: float) -> set[tuple[int, int]]:
                 continue
             if end - bisect_left(when, days[i] - window) > MAX_POSTINGS:
                 continue  # a common word in this stretch of days
-            pairs.update((i, j) for j in ids[at + 1:end])
-    return pairs
+            later[i].extend(ids[at + 1:end])
+    return [(i, j) for i, found in enumerate(later) if len(found) > 1
+            for j, shared in sorted(Counter(found).items()) if shared > 1]
 
 
 def _conflict(a: _Doc, b: _Doc) -> bool:
@@ -301,24 +329,22 @@ def _conflict(a: _Doc, b: _Doc) -> bool:
 
 def _similarity(a: _Doc, b: _Doc, rarity: dict[str, float], proper: frozenset[str]
                 ) -> float | None:
-    """How alike two candidates are (0-1), or None when they are not the same story."""
+    """How alike two candidates are (above 0), or None when they are not the same story;
+    the cheap refusals first, since most candidates are refused."""
     if _conflict(a, b):
+        return None
+    dice = 2 * _weight(a.leads & b.leads, rarity) / (a.lead_weight + b.lead_weight or 1.0)
+    if dice < TITLE_MIN:
         return None
     title = fuzz.token_set_ratio(a.title, b.title)
     if title >= TITLE_SAME and min(len(a.leads), len(b.leads)) >= 3:
         return 1 + title / 100
     if a.article.provider is not None and a.article.provider == b.article.provider:
         return None  # one outlet's two articles: the same story only as a copy
-
     named = (a.shaped | (a.names & proper)) & (b.shaped | (b.names & proper))
     if _weight(named, rarity) < NAME_MIN:
         return None  # titles on one topic, but no one thing named by both
-    dice = 2 * _weight(a.leads & b.leads, rarity) / (
-        _weight(a.leads, rarity) + _weight(b.leads, rarity) or 1.0)
-    if dice < TITLE_MIN:
-        return None
-    text = _weight(a.words & b.words, rarity) / (
-        min(_weight(a.words, rarity), _weight(b.words, rarity)) or 1.0)
+    text = _weight(a.words & b.words, rarity) / (min(a.word_weight, b.word_weight) or 1.0)
     score = dice + text
     return score if score >= TEXT_SAME else None
 
