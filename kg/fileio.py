@@ -5,7 +5,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import pickle
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -38,22 +37,6 @@ def write_text(target: str | os.PathLike, text: str) -> None:
 def content_hash(data: bytes) -> str:
     """The hash that identifies a file's content in the read cache."""
     return hashlib.blake2b(data, digest_size=16).hexdigest()
-
-
-def read_pickle(path: Path) -> object:
-    """What a pickle file holds, or None when it is missing or unreadable: kg's pickles are
-    caches, so a damaged one is ignored rather than reported."""
-    try:
-        with open(path, "rb") as handle:
-            return pickle.load(handle)
-    except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ImportError,
-            TypeError, ValueError):
-        return None
-
-
-def write_pickle(target: Path, value: object) -> None:
-    with atomic_path(target) as tmp, open(tmp, "wb") as handle:
-        pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def copy_range(source: BinaryIO, target: BinaryIO, start: int, count: int) -> None:
