@@ -35,7 +35,6 @@ from bisect import bisect_left, bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -139,7 +138,7 @@ class _Doc:
     shaped: frozenset[str] = frozenset()  # title words shaped as names: LLaMA, EU, M365, 38
     capital: frozenset[str] = frozenset()  # excerpt words capitalised, not opening a sentence
     lower: frozenset[str] = frozenset()  # excerpt words in lower case
-    lead_weight: float = 0.0  # of `leads` and of `words`, by rarity
+    lead_weight: float = 0.0  # of `leads` and of `words`, by rarity: for candidates only
     word_weight: float = 0.0
 
 
@@ -154,23 +153,24 @@ def group(articles: Iterable[StoryArticle], window_days: float = DEFAULT_WINDOW_
     >>> [s.members for s in group([b, a])]
     [('ex:a', 'ex:b')]
     """
-    docs = sorted((_doc(a) for a in articles), key=lambda d: (d.day, d.article.iri))
+    stems = _Stems()
+    docs = sorted((_doc(a, stems) for a in articles), key=lambda d: (d.day, d.article.iri))
     for d in docs:
-        _read(d)
+        _read(d, stems)
     rarity = _rarity(docs)
-    for d in docs:
-        d.lead_weight, d.word_weight = _weight(d.leads, rarity), _weight(d.words, rarity)
-    pairs = _candidates(docs, window_days)
+    # Titles that differ in a number or a month are refused before anything else is read.
+    pairs = [(i, j) for i, j in _candidates(docs, window_days)
+             if not _conflict(docs[i], docs[j])]
     # What names a thing is learnt from the candidates' excerpts: most articles where
     # stories are many, and little work where they are few.
     candidates = [docs[i] for i in sorted({i for pair in pairs for i in pair})]
     for d in candidates:
-        _read_names(d)
+        _read_names(d, stems)
+        d.lead_weight, d.word_weight = _weight(d.leads, rarity), _weight(d.words, rarity)
     proper = _proper(candidates)
     similar: dict[tuple[int, int], float] = {}
     for i, j in pairs:
-        a, b = docs[i], docs[j]
-        score = _similarity(a, b, rarity, proper)
+        score = _similarity(docs[i], docs[j], rarity, proper)
         if score is not None:
             similar[(i, j)] = score
     return _stories(docs, similar, window_days)
@@ -216,7 +216,7 @@ _INITIAL = re.compile(r"(?:^|[.!?:]['\"’”)]*\s+)([^\W_]+(?:['’.][^\W_]+)*)
 _SUFFIX = re.compile(r"\s+[|\-–—]\s+[^|\-–—]{2,40}$")  # " - The Outlet", " | Site name"
 
 
-def _doc(article: StoryArticle) -> _Doc:
+def _doc(article: StoryArticle, stems: _Stems) -> _Doc:
     raw = unicodedata.normalize("NFKC", _SUFFIX.sub("", article.headline.strip())
                                 or article.headline).replace("’", "'")
     folded = raw.casefold()
@@ -226,16 +226,16 @@ def _doc(article: StoryArticle) -> _Doc:
     markers.update(_NUMBER_WORDS[w] for w in words if w in _NUMBER_WORDS)
     date = article.date_published
     day = date.timestamp() / 86400 if date is not None else 0.0
-    return _Doc(article, day, " ".join(words), _stems(words), frozenset(markers), months)
+    return _Doc(article, day, " ".join(words), stems.of(words), frozenset(markers), months)
 
 
-def _read(d: _Doc) -> None:
+def _read(d: _Doc, stems: _Stems) -> None:
     """The excerpt's words, which every article's give their rarity."""
     description = unicodedata.normalize("NFKC", d.article.description[:EXCERPT_CHARS])
-    d.words = d.leads | _stems(_WORD.findall(description.casefold().replace("’", "'")))
+    d.words = d.leads | stems.of(_WORD.findall(description.casefold().replace("’", "'")))
 
 
-def _read_names(d: _Doc) -> None:
+def _read_names(d: _Doc, stems: _Stems) -> None:
     """The title's names and the case of the excerpt's words: for candidates only."""
     raw = unicodedata.normalize("NFKC", _SUFFIX.sub("", d.article.headline.strip())
                                 or d.article.headline).replace("’", "'")
@@ -243,7 +243,7 @@ def _read_names(d: _Doc) -> None:
     for w in _WORD.findall(raw):
         if w.islower():
             continue
-        stem = _stem(w.casefold())
+        stem = stems[w.casefold()]
         if not stem:
             continue
         if stem.isdigit():
@@ -257,8 +257,8 @@ def _read_names(d: _Doc) -> None:
     tokens = set(_WORD.findall(description))
     capital = {t for t in tokens if t[0].isupper()}.difference(_INITIAL.findall(description))
     d.names, d.shaped = frozenset(names), frozenset(shaped)
-    d.capital = _stems(t.casefold() for t in capital)
-    d.lower = _stems(t for t in tokens if t[0].islower())
+    d.capital = stems.of(t.casefold() for t in capital)
+    d.lower = stems.of(t for t in tokens if t[0].islower())
 
 
 def _proper(docs: list[_Doc]) -> frozenset[str]:
@@ -272,7 +272,6 @@ def _proper(docs: list[_Doc]) -> frozenset[str]:
     return frozenset(w for w, n in upper.items() if n > 2 * lower[w] and not w.isdigit())
 
 
-@lru_cache(maxsize=1 << 20)
 def _stem(word: str) -> str:
     """A casefolded word as compared: "" for a stop word, "38m" as "38", the rest cut to
     `STEM` letters ("exposes", "exposed" and "exposure" alike: a crude stemmer, but one with
@@ -283,10 +282,18 @@ def _stem(word: str) -> str:
     return number.group() if number else word[:STEM]
 
 
-def _stems(words: Iterable[str]) -> frozenset[str]:
-    found = set(map(_stem, words))
-    found.discard("")
-    return frozenset(found)
+class _Stems(dict[str, str]):
+    """Each word's stem, worked out once a grouping: a dict whose lookups stay in C, since
+    every article's excerpt words pass through it."""
+
+    def __missing__(self, word: str) -> str:
+        stem = self[word] = _stem(word)
+        return stem
+
+    def of(self, words: Iterable[str]) -> frozenset[str]:
+        found = set(map(self.__getitem__, set(words)))
+        found.discard("")
+        return frozenset(found)
 
 
 def _rarity(docs: list[_Doc]) -> dict[str, float]:
