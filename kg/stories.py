@@ -31,11 +31,13 @@ import datetime as dt
 import math
 import re
 import unicodedata
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import chain
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from .graph import Edge, EdgeKind, Fact, KnowledgeGraph, Node, NodeKind
@@ -78,6 +80,8 @@ _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
      "eleven", "twelve"))} | {"first": "1", "second": "2", "third": "3", "fourth": "4",
                               "fifth": "5", "i": "1", "ii": "2", "iii": "3", "iv": "4"}
+_MONTH_WORDS = frozenset(_MONTHS)
+_NUMBER_WORD_SET = frozenset(_NUMBER_WORDS)
 _STOP = frozenset((
     "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "has", "have", "how", "in",
     "into", "is", "it", "its", "new", "of", "on", "or", "our", "over", "s", "says", "the",
@@ -155,12 +159,15 @@ def group(articles: Iterable[StoryArticle], window_days: float = DEFAULT_WINDOW_
     """
     stems = _Stems()
     docs = sorted((_doc(a, stems) for a in articles), key=lambda d: (d.day, d.article.iri))
+    # Blocking needs the titles only; titles that differ in a number or a month are refused
+    # before any excerpt is read, and where no pair is left nothing more is.
+    pairs = [(i, j) for i, j in _candidates(docs, window_days)
+             if not _conflict(docs[i], docs[j])]
+    if not pairs:
+        return []
     for d in docs:
         _read(d, stems)
     rarity = _rarity(docs)
-    # Titles that differ in a number or a month are refused before anything else is read.
-    pairs = [(i, j) for i, j in _candidates(docs, window_days)
-             if not _conflict(docs[i], docs[j])]
     # What names a thing is learnt from the candidates' excerpts: most articles where
     # stories are many, and little work where they are few.
     candidates = [docs[i] for i in sorted({i for pair in pairs for i in pair})]
@@ -221,18 +228,19 @@ def _doc(article: StoryArticle, stems: _Stems) -> _Doc:
                                 or article.headline).replace("’", "'")
     folded = raw.casefold()
     words = _WORD.findall(folded)
-    months = frozenset(_MONTHS[w] for w in words if w in _MONTHS)
-    markers = {str(int(n)) for n in _NUMBER.findall(folded)} | months
-    markers.update(_NUMBER_WORDS[w] for w in words if w in _NUMBER_WORDS)
+    distinct = set(words)
+    months = frozenset(map(_MONTHS.__getitem__, distinct & _MONTH_WORDS))
+    markers = set(map(str, map(int, _NUMBER.findall(folded)))) | months
+    markers.update(map(_NUMBER_WORDS.__getitem__, distinct & _NUMBER_WORD_SET))
     date = article.date_published
     day = date.timestamp() / 86400 if date is not None else 0.0
-    return _Doc(article, day, " ".join(words), stems.of(words), frozenset(markers), months)
+    return _Doc(article, day, " ".join(words), stems.of(distinct), frozenset(markers), months)
 
 
 def _read(d: _Doc, stems: _Stems) -> None:
     """The excerpt's words, which every article's give their rarity."""
     description = unicodedata.normalize("NFKC", d.article.description[:EXCERPT_CHARS])
-    d.words = d.leads | stems.of(_WORD.findall(description.casefold().replace("’", "'")))
+    d.words = d.leads | stems.of_text(description.casefold().replace("’", "'"))
 
 
 def _read_names(d: _Doc, stems: _Stems) -> None:
@@ -243,7 +251,7 @@ def _read_names(d: _Doc, stems: _Stems) -> None:
     for w in _WORD.findall(raw):
         if w.islower():
             continue
-        stem = stems[w.casefold()]
+        stem = _stem(w.casefold())
         if not stem:
             continue
         if stem.isdigit():
@@ -282,18 +290,25 @@ def _stem(word: str) -> str:
     return number.group() if number else word[:STEM]
 
 
-class _Stems(dict[str, str]):
-    """Each word's stem, worked out once a grouping: a dict whose lookups stay in C, since
-    every article's excerpt words pass through it."""
+# Characters that never belong to a word, as spaces: splitting there, then finding the words
+# of each piece, finds what `_WORD` finds in the whole text, at a third of the cost.
+_BREAKS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum() and c not in "'."})
 
-    def __missing__(self, word: str) -> str:
-        stem = self[word] = _stem(word)
-        return stem
 
-    def of(self, words: Iterable[str]) -> frozenset[str]:
-        found = set(map(self.__getitem__, set(words)))
-        found.discard("")
-        return frozenset(found)
+class _Stems(dict[str, tuple[str, ...]]):
+    """The stems of each piece of text between spaces, worked out once a grouping: a dict
+    whose lookups stay in C, since every article's excerpt passes through it."""
+
+    def __missing__(self, piece: str) -> tuple[str, ...]:
+        found = self[piece] = tuple(filter(None, map(_stem, _WORD.findall(piece))))
+        return found
+
+    def of(self, pieces: Iterable[str]) -> frozenset[str]:
+        """The stems of casefolded words, or of casefolded text split at spaces."""
+        return frozenset(chain.from_iterable(map(self.__getitem__, set(pieces))))
+
+    def of_text(self, folded: str) -> frozenset[str]:
+        return self.of(folded.translate(_BREAKS).split())
 
 
 def _rarity(docs: list[_Doc]) -> dict[str, float]:
@@ -316,13 +331,19 @@ def _candidates(docs: list[_Doc], window: float) -> list[tuple[int, int]]:
         if len(ids) < 2:
             continue
         when = [days[i] for i in ids]
-        for at, i in enumerate(ids):
-            end = bisect_right(when, days[i] + window, at + 1)
-            if end - at <= 1:
-                continue
-            if end - bisect_left(when, days[i] - window) > MAX_POSTINGS:
-                continue  # a common word in this stretch of days
-            later[i].extend(ids[at + 1:end])
+        if len(ids) <= MAX_POSTINGS:  # rare wherever it is
+            for at, i in enumerate(ids):
+                end = bisect_right(when, when[at] + window, at + 1)
+                if end - at > 1:
+                    later[i].extend(ids[at + 1:end])
+            continue
+        # A word in many titles: where it is rare is worked out for all of them at once.
+        at_day = np.array(when)
+        ends = np.searchsorted(at_day, at_day + window, "right")
+        starts = np.searchsorted(at_day, at_day - window, "left")
+        rare = (ends - np.arange(len(ids)) > 1) & (ends - starts <= MAX_POSTINGS)
+        for at in np.flatnonzero(rare).tolist():
+            later[ids[at]].extend(ids[at + 1:ends[at]])
     return [(i, j) for i, found in enumerate(later) if len(found) > 1
             for j, shared in sorted(Counter(found).items()) if shared > 1]
 

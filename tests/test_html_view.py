@@ -149,6 +149,23 @@ def test_search_and_filters(seeds_out):
         assert page.evaluate(visible) < 13 + 4 + 12
 
 
+def test_the_side_panel_folds_to_its_title_and_back(seeds_out):
+    with open_offline(seeds_out / "graph.html") as opened:
+        page = opened.page
+        wait_ready(page)
+        box = "(() => { const r = document.getElementById('kg-panel').getBoundingClientRect(); return [r.width, r.height]; })()"
+        width, height = page.evaluate(box)
+        page.click("#kg-fold")
+        folded = page.evaluate(box)
+        assert folded[1] < 40 and folded[1] < height / 5, (folded, height)
+        assert page.is_hidden("#kg-search") and page.is_visible("#kg-panel h1")
+        assert page.get_attribute("#kg-fold", "aria-expanded") == "false"
+        page.click("#kg-fold")
+        assert page.evaluate(box) == [width, height]
+        assert page.is_visible("#kg-search")
+        assert opened.errors == []
+
+
 def click_node(page, node_id: str) -> None:
     page.evaluate("(id) => network.focus(id, {scale: Math.max(network.getScale(), 1), animation: false})", node_id)
     page.wait_for_timeout(100)

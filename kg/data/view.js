@@ -324,6 +324,16 @@
     });
     holder.appendChild(ol);
   })();
+  // The side panel folds to its title, to give a zoomed-in view the whole window.
+  (function foldable() {
+    var panel = document.getElementById('kg-panel'), fold = document.getElementById('kg-fold');
+    fold.addEventListener('click', function () {
+      var folded = panel.classList.toggle('kg-folded');
+      fold.textContent = folded ? '+' : '\u2212';
+      fold.title = folded ? 'Show the panel' : 'Hide the panel';
+      fold.setAttribute('aria-expanded', String(!folded));
+    });
+  })();
   function close() {
     details.hidden = true;
     delete details.dataset.node;
