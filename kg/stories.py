@@ -20,6 +20,11 @@ Then stories grow by average linkage, most similar pairs first: two groups join 
 enough of the pairs across them are similar and none of them conflicts, so a chain A~B~C does
 not pull C in unless it is close to the story's other members too.
 
+What it costs: blocking reads the titles only; excerpts are read (for every article, as
+rarity is counted over all of them) only when a candidate pair is left, and the names only for
+the candidates. About 13 µs an article where no pair is left, 26 µs where some are (measured
+on `kg bench` corpora; docs/performance.md).
+
 rapidfuzz does the string similarity (C++, MIT, maintained, no dependencies of its own); MinHash
 blocking (datasketch) was not needed: the rare-word index is exact, cheaper at these sizes, and
 keeps the result independent of random seeds.
@@ -265,8 +270,8 @@ def _read_names(d: _Doc, stems: _Stems) -> None:
     tokens = set(_WORD.findall(description))
     capital = {t for t in tokens if t[0].isupper()}.difference(_INITIAL.findall(description))
     d.names, d.shaped = frozenset(names), frozenset(shaped)
-    d.capital = stems.of(t.casefold() for t in capital)
-    d.lower = stems.of(t for t in tokens if t[0].islower())
+    d.capital = stems.of([t.casefold() for t in capital])
+    d.lower = stems.of([t for t in tokens if t[0].islower()])
 
 
 def _proper(docs: list[_Doc]) -> frozenset[str]:
@@ -293,19 +298,35 @@ def _stem(word: str) -> str:
 # Characters that never belong to a word, as spaces: splitting there, then finding the words
 # of each piece, finds what `_WORD` finds in the whole text, at a third of the cost.
 _BREAKS = str.maketrans({c: " " for c in map(chr, range(128)) if not c.isalnum() and c not in "'."})
+_SEVERAL = "\x00"  # not a stem: no word holds it
 
 
-class _Stems(dict[str, tuple[str, ...]]):
-    """The stems of each piece of text between spaces, worked out once a grouping: a dict
-    whose lookups stay in C, since every article's excerpt passes through it."""
+class _Stems(dict[str, str]):
+    """The stem of each piece of text between spaces, worked out once a grouping: a dict
+    whose lookups stay in C, since every article's excerpt passes through it. A piece that
+    holds more than one word ("a..b", "x—y") maps to `_SEVERAL`, its stems kept aside."""
 
-    def __missing__(self, piece: str) -> tuple[str, ...]:
-        found = self[piece] = tuple(filter(None, map(_stem, _WORD.findall(piece))))
-        return found
+    def __init__(self) -> None:
+        super().__init__()
+        self.several: dict[str, tuple[str, ...]] = {}
 
-    def of(self, pieces: Iterable[str]) -> frozenset[str]:
+    def __missing__(self, piece: str) -> str:
+        words = _WORD.findall(piece)
+        if len(words) == 1:
+            stem = self[piece] = _stem(words[0])
+            return stem
+        self.several[piece] = tuple(map(_stem, words))
+        self[piece] = _SEVERAL
+        return _SEVERAL
+
+    def of(self, pieces: list[str] | set[str]) -> frozenset[str]:
         """The stems of casefolded words, or of casefolded text split at spaces."""
-        return frozenset(chain.from_iterable(map(self.__getitem__, set(pieces))))
+        found = set(map(self.__getitem__, pieces))
+        if _SEVERAL in found:
+            found.discard(_SEVERAL)
+            found.update(*(self.several[p] for p in pieces if p in self.several))
+        found.discard("")
+        return frozenset(found)
 
     def of_text(self, folded: str) -> frozenset[str]:
         return self.of(folded.translate(_BREAKS).split())
@@ -313,7 +334,7 @@ class _Stems(dict[str, tuple[str, ...]]):
 
 def _rarity(docs: list[_Doc]) -> dict[str, float]:
     """Each word's inverse document frequency over title and excerpt words."""
-    counts = Counter(w for d in docs for w in d.words)
+    counts = Counter(chain.from_iterable(d.words for d in docs))
     total = len(docs) + 1
     return {w: math.log(total / c) for w, c in counts.items()}
 

@@ -7,9 +7,11 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import kg
-from kg import EdgeKind, NodeKind
+from kg import EdgeKind, NodeKind, stories
 from kg.stories import Story, StoryArticle, group
 
 PAIRS = Path(__file__).parent / "data" / "stories" / "pairs.tsv"
@@ -190,3 +192,15 @@ def test_no_stories_and_the_window_are_options(seeds_build):
     assert kg.BuildOptions().stories and kg.BuildOptions().story_window == 3
     counts = seeds_build.graph.counts()
     assert counts["stories"] == 0 and counts["story_edges"] == 0
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ab9 .'’—–-_|,;:!?()\"“”é\u00a0\u2009x"), max_size=60))
+def test_excerpt_words_split_at_breaks_are_those_the_word_pattern_finds(text):
+    """The excerpt reader splits at characters that never belong to a word before it looks
+    for words: the stems must be exactly those of the pattern's words in the whole text."""
+    folded = text.casefold().replace("’", "'")
+    expected = {stories._stem(w) for w in stories._WORD.findall(folded)} - {""}
+    table = stories._Stems()
+    assert table.of_text(folded) == expected
+    assert table.of_text(folded) == expected  # the second time from the table
