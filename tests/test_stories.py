@@ -157,10 +157,28 @@ def test_the_window_is_a_bound():
     assert len(group(far, window_days=7)) == 1
 
 
-def read_pairs() -> list[tuple[str, str, bool]]:
-    rows = [line.rstrip("\n").split("\t") for line in PAIRS.read_text("utf-8").splitlines()
+def read_pairs(path: Path = PAIRS) -> list[tuple[str, str, bool]]:
+    rows = [line.rstrip("\n").split("\t") for line in path.read_text("utf-8").splitlines()
             if line and not line.startswith("#")]
-    return [(a, b, same == "1") for a, b, same, _titles in rows[1:]]
+    return [(row[0], row[1], row[2] == "1") for row in rows[1:]]
+
+
+def precision_and_recall(build: kg.Build, pairs: list[tuple[str, str, bool]]
+                         ) -> tuple[float, float]:
+    iri = {}
+    for node in build.graph.nodes_of(NodeKind.ARTICLE):
+        for source in node.all("primary_sources"):
+            iri[source] = node.iri
+        iri[f"url:{node.get('url')}"] = node.iri
+    stories = story_of(build)
+    tp = fp = fn = 0
+    for a, b, same in pairs:
+        found = stories.get(iri[a])
+        grouped = found is not None and found == stories.get(iri[b])
+        tp += grouped and same
+        fp += grouped and not same
+        fn += same and not grouped
+    return tp / (tp + fp), tp / (tp + fn)
 
 
 @pytest.mark.corpus
@@ -169,23 +187,24 @@ def test_labelled_pairs_precision_and_recall(corpus_build):
     than recall, since a wrong grouping misleads and a missed one only under-counts."""
     pairs = read_pairs()
     assert len(pairs) >= 60
-    iri = {}
-    for node in corpus_build.graph.nodes_of(NodeKind.ARTICLE):
-        for source in node.all("primary_sources"):
-            iri[source] = node.iri
-        iri[f"url:{node.get('url')}"] = node.iri
-    stories = story_of(corpus_build)
-    tp = fp = fn = 0
-    for a, b, same in pairs:
-        found = stories.get(iri[a])
-        grouped = found is not None and found == stories.get(iri[b])
-        tp += grouped and same
-        fp += grouped and not same
-        fn += same and not grouped
-    precision, recall = tp / (tp + fp), tp / (tp + fn)
+    precision, recall = precision_and_recall(corpus_build, pairs)
     print(f"{len(pairs)} pairs: precision {precision:.3f}, recall {recall:.3f}")
     assert precision >= 0.95
     assert recall >= 0.90
+
+
+@pytest.mark.corpus
+def test_held_out_pairs_do_not_get_worse(corpus_build):
+    """Pairs judged blind after the thresholds were set (tests/data/stories/heldout.tsv):
+    they measured precision 0.887 (8 wrong groupings of 71, half of them round-ups and broad
+    pieces that name the story's company) and recall 0.969. The thresholds fit pairs.tsv
+    better than news at large; this holds the line while the rules are improved."""
+    pairs = read_pairs(PAIRS.with_name("heldout.tsv"))
+    assert len(pairs) == 146
+    precision, recall = precision_and_recall(corpus_build, pairs)
+    print(f"{len(pairs)} held-out pairs: precision {precision:.3f}, recall {recall:.3f}")
+    assert precision >= 0.88
+    assert recall >= 0.95
 
 
 def test_no_stories_and_the_window_are_options(seeds_build):
