@@ -22,8 +22,8 @@ not pull C in unless it is close to the story's other members too.
 
 What it costs: blocking reads the titles only; excerpts are read (for every article, as
 rarity is counted over all of them) only when a candidate pair is left, and the names only for
-the candidates. About 13 µs an article where no pair is left, 26 µs where some are (measured
-on `kg bench` corpora; docs/performance.md).
+the candidates. About 12 µs an article where no pair is left, 40 µs where stories are many
+(`kg bench` corpora and docs/story_cost.py; docs/performance.md).
 
 rapidfuzz does the string similarity (C++, MIT, maintained, no dependencies of its own); MinHash
 blocking (datasketch) was not needed: the rare-word index is exact, cheaper at these sizes, and
@@ -228,10 +228,18 @@ _INITIAL = re.compile(r"(?:^|[.!?:]['\"’”)]*\s+)([^\W_]+(?:['’.][^\W_]+)*)
 _SUFFIX = re.compile(r"\s+[|\-–—]\s+[^|\-–—]{2,40}$")  # " - The Outlet", " | Site name"
 
 
+def _title(article: StoryArticle) -> str:
+    """The headline without an outlet's suffix, normalised, case kept."""
+    return unicodedata.normalize("NFKC", _SUFFIX.sub("", article.headline.strip())
+                                 or article.headline).replace("’", "'")
+
+
+def _excerpt(article: StoryArticle) -> str:
+    return unicodedata.normalize("NFKC", article.description[:EXCERPT_CHARS])
+
+
 def _doc(article: StoryArticle, stems: _Stems) -> _Doc:
-    raw = unicodedata.normalize("NFKC", _SUFFIX.sub("", article.headline.strip())
-                                or article.headline).replace("’", "'")
-    folded = raw.casefold()
+    folded = _title(article).casefold()
     words = _WORD.findall(folded)
     distinct = set(words)
     months = frozenset(map(_MONTHS.__getitem__, distinct & _MONTH_WORDS))
@@ -244,16 +252,13 @@ def _doc(article: StoryArticle, stems: _Stems) -> _Doc:
 
 def _read(d: _Doc, stems: _Stems) -> None:
     """The excerpt's words, which every article's give their rarity."""
-    description = unicodedata.normalize("NFKC", d.article.description[:EXCERPT_CHARS])
-    d.words = d.leads | stems.of_text(description.casefold().replace("’", "'"))
+    d.words = d.leads | stems.of_text(_excerpt(d.article).casefold().replace("’", "'"))
 
 
 def _read_names(d: _Doc, stems: _Stems) -> None:
     """The title's names and the case of the excerpt's words: for candidates only."""
-    raw = unicodedata.normalize("NFKC", _SUFFIX.sub("", d.article.headline.strip())
-                                or d.article.headline).replace("’", "'")
     names, shaped = set(), set()
-    for w in _WORD.findall(raw):
+    for w in _WORD.findall(_title(d.article)):
         if w.islower():
             continue
         stem = _stem(w.casefold())
@@ -266,7 +271,7 @@ def _read_names(d: _Doc, stems: _Stems) -> None:
             names.add(stem)
             if len(w) > 1 and not w[1:].islower():
                 shaped.add(stem)
-    description = unicodedata.normalize("NFKC", d.article.description[:EXCERPT_CHARS])
+    description = _excerpt(d.article)
     tokens = set(_WORD.findall(description))
     capital = {t for t in tokens if t[0].isupper()}.difference(_INITIAL.findall(description))
     d.names, d.shaped = frozenset(names), frozenset(shaped)
